@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# mdevkit - mediated-device framework (out-of-tree kernel modules + tools).
+#
+# On a real machine, as for any out-of-tree module:
+#   make                      build the modules against the running kernel
+#   make KVER=<release>       ... against /lib/modules/<release>/build
+#   make tools                userspace tools (build/tools/)
+#   make install              modules_install + depmod, tools, udev rules,
+#                             modprobe configuration
+# The test bed (a QEMU VM running Debian's kernels, see docs/testbed.md):
+#   make demo                 the main job: boot the VM and show the system
+#   make check                every test: KUnit on UML, in-VM suites on each
+#                             bed kernel; ends "N passed, N failed"
+#   make vm-run CMD='...' [KVER=6.12|6.1|debug] [EXTRA=dir] [TIMEOUT=s]
+#   make vm-shell [KVER=...]  interactive VM
+#   make kunit                KUnit suites on UML
+#   make extmod M=<dir> [KVER=...]  build an out-of-tree parent against
+#                             mdevkit's headers and symbols
+#   make modules KVER=6.12    modules for a bed kernel (in build/6.12/)
+#   make clean
+
+# Our variables reach kbuild through the scripts' own command lines only.
+MAKEOVERRIDES :=
+
+KVER ?=
+BED_KVER := $(or $(KVER),$(shell tools/vm/kernel.sh list | head -1))
+VM := tools/vm
+CMD ?=
+EXTRA ?=
+TIMEOUT ?= 600
+DESTDIR ?=
+PREFIX ?= /usr/local
+
+all: modules
+
+modules:
+	@$(VM)/kbuild.sh "$(KVER)" modules >/dev/null
+
+tools:
+	@. $(VM)/lib.sh && mdk_need_pkgs libudev-dev
+	$(MAKE) -C tools O=$(CURDIR)/build/tools
+
+extmod:
+	@test -n "$(M)" || { echo "usage: make extmod M=<dir> [KVER=...]" >&2; exit 2; }
+	@$(VM)/kbuild.sh "$(KVER)" modules >/dev/null
+	@$(VM)/kbuild.sh "$(KVER)" extmod "$(M)"
+
+install: modules tools
+	$(MAKE) -C $(or $(KDIR),/lib/modules/$(or $(KVER),$(shell uname -r))/build) \
+		M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(or $(KVER),$(shell uname -r))
+	@if ls udev/*.rules >/dev/null 2>&1; then \
+		install -d $(DESTDIR)/etc/udev/rules.d && \
+		install -m 0644 udev/*.rules $(DESTDIR)/etc/udev/rules.d/; fi
+	@if ls udev/modprobe.d/*.conf >/dev/null 2>&1; then \
+		install -d $(DESTDIR)/etc/modprobe.d && \
+		install -m 0644 udev/modprobe.d/*.conf $(DESTDIR)/etc/modprobe.d/; fi
+	@if [ -d build/tools/bin ]; then \
+		install -d $(DESTDIR)$(PREFIX)/bin && \
+		install -m 0755 build/tools/bin/* $(DESTDIR)$(PREFIX)/bin/; fi
+
+vm-run:
+	@test -n "$(CMD)" || { echo "usage: make vm-run CMD='<shell command>' [KVER=..] [EXTRA=dir]" >&2; exit 2; }
+	@$(VM)/run.sh -k $(BED_KVER) -t $(TIMEOUT) $(if $(EXTRA),-e $(EXTRA)) -n vm-run -- '$(subst ','\'',$(CMD))'
+
+vm-shell:
+	@$(VM)/run.sh -i -k $(BED_KVER) $(if $(EXTRA),-e $(EXTRA)) -n shell
+
+check:
+	@$(VM)/check.sh
+
+demo:
+	@$(VM)/demo.sh $(BED_KVER)
+
+kunit:
+	@bash kunit/run.sh
+
+clean:
+	rm -rf build
+	@if [ -d /lib/modules/$(shell uname -r)/build ]; then \
+		$(MAKE) -C /lib/modules/$(shell uname -r)/build M=$(CURDIR) clean >/dev/null; fi
+
+.PHONY: all modules tools extmod install vm-run vm-shell check demo kunit clean

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# bed_runner - tests of the test bed itself, run on the host: the runner
+# returns the command's status and output, brings EXTRA in, and fails a run
+# on a kernel WARN, a hung task, a panic, a VM that stops without a status
+# and a hang; and `make check`'s driver counts each of those as a failure.
+set -uo pipefail
+. "$(dirname "$0")/../lib/tap.sh"
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+RUN="$ROOT/tools/vm/run.sh -B -q"
+KVER=$("$ROOT/tools/vm/kernel.sh" list | head -1)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+tap_begin() { :; }	# host side: no kernel log to mark
+
+# vm NAME WANT_STATUS CMD [RUN-ARGS...]: run CMD in the VM, expect a status.
+vm() {
+	local name=$1 want=$2 cmd=$3 st=0
+	shift 3
+	$RUN -k "$KVER" -n "bed_$name" "$@" -- "$cmd" >"$tmp/out" 2>"$tmp/err" || st=$?
+	if [ "$st" = "$want" ]; then
+		tap_ok "$name"
+	else
+		tap_fail "$name" "expected status $want, saw $st" "$(tail -5 "$tmp/err")"
+	fi
+}
+
+# has NAME FILE PATTERN: FILE contains PATTERN.
+has() {
+	if grep -q -- "$3" "$2"; then tap_ok "$1"; else tap_fail "$1" "expected '$3' in:" "$(head -20 "$2")"; fi
+}
+
+tap_plan 14
+"$ROOT/tools/vm/build.sh" "$KVER" >"$tmp/build" 2>&1 || { echo "# build failed"; tail "$tmp/build"; }
+
+vm clean_command_returns_0 0 'true'
+vm failing_command_status_is_returned 3 'exit 3'
+"$ROOT/tools/vm/run.sh" -B -k "$KVER" -n bed_output -- 'echo hello-$((6*7)) from $(uname -r)' >"$tmp/stdout" 2>/dev/null
+has command_output_is_streamed "$tmp/stdout" 'hello-42 from'
+
+echo "payload-$$" >"$tmp/extra-file"
+mkdir -p "$tmp/x" && mv "$tmp/extra-file" "$tmp/x/"
+vm extra_dir_is_the_working_directory 0 "grep -qx payload-$$ extra-file" -e "$tmp/x"
+vm warn_fails_the_run 125 'echo "mdevkit: test bed/warner" >/dev/kmsg; modprobe mdk_bedtest warn=1'
+has warn_is_attributed_to_the_running_test "$tmp/err" 'kernel report during bed/warner'
+vm hung_task_fails_the_run 125 'echo 2 >/proc/sys/kernel/hung_task_timeout_secs; modprobe mdk_bedtest hang=1; sleep 8'
+has hung_task_is_named "$tmp/err" 'blocked for more than'
+vm panic_fails_the_run 125 'echo c >/proc/sysrq-trigger'
+vm vm_stopping_without_status_fails 126 'poweroff -f'
+vm hang_is_killed_at_the_timeout 124 'sleep 100000' -t 40
+has timeout_is_reported "$tmp/err" 'timed out after 40s'
+
+# make check's driver over three bad suites: each must count as a failure.
+st=0
+MDK_SUITE_TIMEOUT=40 "$ROOT/tools/vm/check.sh" -K -H -k "$KVER" \
+	-s "$ROOT/tools/testing/bed-failing" >"$tmp/check" 2>&1 || st=$?
+last=$(tail -1 "$tmp/check")
+if [ "$st" -ne 0 ] && [ "$last" = "2 passed, 3 failed" ]; then
+	tap_ok check_counts_failure_warn_and_hang
+else
+	tap_fail check_counts_failure_warn_and_hang "expected exit != 0 and '2 passed, 3 failed'" \
+		"saw exit $st and '$last'" "$(cat "$tmp/check")"
+fi
+[ "$(grep -c 'kernel_warn\|hang\|failing_test' "$tmp/check")" -ge 3 ] &&
+	tap_ok check_names_each_failing_suite ||
+	tap_fail check_names_each_failing_suite "$(cat "$tmp/check")"
+tap_done

@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# check.sh - everything `make check` runs, with one progress line per suite
+# and exactly one closing line "N passed, N failed".
+#
+#   -k "KVERS"   kernels to run the in-VM suites on (default: every target
+#                in tools/vm/kernels, or $MDK_CHECK_KVERS)
+#   -s DIR       run the suites of DIR (copied in as /extra) instead of the
+#                project's (the bed's own tests use this)
+#   -K           no KUnit        -H  no host-side suites
+#   -f FILTER    only suites whose name contains FILTER
+#
+# Suites: tools/testing/suites/NAME.sh and NAME.c (built to
+# /opt/mdevkit/tests/NAME), each printing TAP; tools/testing/host/*.sh run on
+# the host.  A suite run adds one failure when the VM reports a kernel
+# problem, times out, crashes, or exits non-zero without a failing test, or
+# when fewer results than planned arrive.  Skips are counted on their own.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kvers=${MDK_CHECK_KVERS:-$("$MDK_ROOT/tools/vm/kernel.sh" list | xargs)}
+suitedir= kunit=1 host=1 filter=
+while getopts "k:s:KHf:" opt; do
+	case $opt in
+	k) kvers=$OPTARG ;;
+	s) suitedir=$(cd "$OPTARG" && pwd) ;;
+	K) kunit= ;;
+	H) host= ;;
+	f) filter=$OPTARG ;;
+	*) sed -n '3,19p' "$0" >&2; exit 2 ;;
+	esac
+done
+
+PASS=0 FAIL=0 SKIP=0
+t0=$(date +%s)
+
+# count_tap FILE LABEL STATUS: add FILE's TAP results to the totals.
+count_tap() {
+	local file=$1 label=$2 status=$3 p f s plan seen
+	read -r p f s plan <<<"$(tr -d '\r' <"$file" | awk '
+		/^ok [0-9]+.*# *SKIP/ { s++; next }
+		/^ok [0-9]+/ { p++; next }
+		/^not ok [0-9]+/ { f++; next }
+		/^1\.\.[0-9]+/ { plan = substr($1, 4) }
+		END { print p + 0, f + 0, s + 0, plan + 0 }')"
+	seen=$((p + f + s))
+	PASS=$((PASS + p)) FAIL=$((FAIL + f)) SKIP=$((SKIP + s))
+	tr -d '\r' <"$file" | grep -E '^not ok' | sed "s|^|$label: |" \
+		>>"$MDK_BUILD/check-failures.txt" || true
+	local extra=
+	case "$status" in
+	0) ;;
+	124) extra="VM timed out" ;;
+	125) extra="kernel reported a problem (see the console log)" ;;
+	126) extra="VM stopped without a status" ;;
+	*) [ "$f" -gt 0 ] || extra="exit status $status without a failing test" ;;
+	esac
+	if [ "$plan" -gt "$seen" ] && [ -z "$extra" ]; then
+		extra="$((plan - seen)) of $plan planned results missing"
+	fi
+	if [ "$seen" -eq 0 ] && [ -z "$extra" ]; then
+		extra="no test results"
+	fi
+	if [ -n "$extra" ]; then
+		FAIL=$((FAIL + 1))
+		echo "$label: $extra" >>"$MDK_BUILD/check-failures.txt"
+	fi
+	printf '%-36s %3d passed %3d failed %3d skipped%s\n' "$label" "$p" \
+		$((f + (${#extra} > 0 ? 1 : 0))) "$s" "${extra:+  ($extra)}"
+}
+
+mkdir -p "$MDK_BUILD"
+: >"$MDK_BUILD/check-failures.txt"
+mdk_host_deps
+
+if [ -n "$kunit" ]; then
+	log=$MDK_BUILD/kunit.log
+	st=0
+	bash "$MDK_ROOT/kunit/run.sh" >"$log" 2>&1 || st=$?
+	read -r p f s <<<"$(awk -F'[ =]' '/^KUNIT-TOTALS/ { print $3, $5, $7 }' "$log" | tail -1)"
+	p=${p:-0} f=${f:-1} s=${s:-0}
+	[ "$st" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	PASS=$((PASS + p)) FAIL=$((FAIL + f)) SKIP=$((SKIP + s))
+	[ "$f" -gt 0 ] && echo "kunit: see $log" >>"$MDK_BUILD/check-failures.txt"
+	printf '%-36s %3d passed %3d failed %3d skipped\n' "kunit (UML)" "$p" "$f" "$s"
+fi
+
+if [ -n "$host" ]; then
+	for s in "$MDK_ROOT"/tools/testing/host/*.sh; do
+		[ -e "$s" ] || continue
+		name=host/$(basename "$s" .sh)
+		[ -n "$filter" ] && [[ $name != *"$filter"* ]] && continue
+		log=$MDK_BUILD/$(echo "$name" | tr / _).log
+		st=0
+		bash "$s" >"$log" 2>"$log.err" || st=$?
+		count_tap "$log" "$name" "$st"
+	done
+fi
+
+for kver in $kvers; do
+	if ! "$MDK_ROOT/tools/vm/build.sh" "$kver" >"$MDK_BUILD/build-$kver.log" 2>&1; then
+		FAIL=$((FAIL + 1))
+		echo "$kver: build failed (see build/build-$kver.log)" | tee -a "$MDK_BUILD/check-failures.txt"
+		tail -20 "$MDK_BUILD/build-$kver.log" | sed 's/^/    /'
+		continue
+	fi
+	if [ -n "$suitedir" ]; then
+		suites=$(cd "$suitedir" && ls)
+	else
+		suites=$(cd "$MDK_ROOT/tools/testing/suites" && ls | sed -n 's/\.\(sh\|c\)$//p' | sort -u)
+	fi
+	for s in $suites; do
+		[ -n "$filter" ] && [[ $s != *"$filter"* ]] && continue
+		if [ -n "$suitedir" ]; then
+			args=(-e "$suitedir" -- "./$s")
+		elif [ -e "$MDK_ROOT/tools/testing/suites/$s.sh" ]; then
+			args=(-- "/opt/mdevkit/tests/$s.sh")
+		else
+			args=(-- "/opt/mdevkit/tests/$s")
+		fi
+		st=0
+		MDK_LOGDIR_FILE=$MDK_BUILD/check-logdir \
+		"$MDK_ROOT/tools/vm/run.sh" -B -q -k "$kver" -n "$s" -t "${MDK_SUITE_TIMEOUT:-900}" \
+			"${args[@]}" 2>"$MDK_BUILD/run.err" || st=$?
+		count_tap "$(cat "$MDK_BUILD/check-logdir")/output.log" "$kver/$s" "$st"
+		if [ "$st" -ge 124 ] && [ "$st" -le 126 ]; then
+			sed 's/^/    /' "$MDK_BUILD/run.err" | grep -v '^\s*\[kbuild' | head -20
+		fi
+	done
+done
+
+if [ -s "$MDK_BUILD/check-failures.txt" ]; then
+	echo "failures:"
+	sed 's/^/  /' "$MDK_BUILD/check-failures.txt"
+fi
+echo "logs: build/logs/<kernel>/ (console.log, output.log per suite); time $(($(date +%s) - t0))s"
+[ "$SKIP" -gt 0 ] && echo "$SKIP skipped (not counted as passed)"
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# initramfs.sh base                     -> path of the host-userland layer
+# initramfs.sh kernel KVER MODDIR...    -> path of KVER's module layer
+# initramfs.sh project                  -> path of the project layer
+# initramfs.sh run OUT CMDFILE [EXTRA]  -> writes the per-run layer OUT
+#
+# The VM's initramfs is the concatenation of these uncompressed newc
+# archives (each padded to 512 bytes, so every layer starts 4-byte aligned).
+# The base layer is cached in $MDK_CACHE keyed by the host packages it copies.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# Host programs copied into the VM, with the shared libraries they need.
+BASE_BINS="/bin/busybox /bin/kmod /usr/bin/udevadm /usr/bin/mdevctl
+	/usr/bin/lspci /usr/bin/setpci"
+BASE_PKGS="busybox-static kmod udev mdevctl pciutils libc6"
+
+mkcpio() { # DIR OUT
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$2.tmp"
+	mv "$2.tmp" "$2"
+}
+
+copy_with_libs() { # ROOT FILE...
+	local root=$1 f lib
+	shift
+	for f in "$@"; do
+		install -D -m 0755 "$f" "$root$f"
+		for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
+			[ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
+		done
+	done
+}
+
+build_base() {
+	local root=$1 a
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,run,tmp,root,var/log,lib/modules,opt,extra}
+	copy_with_libs "$root" $BASE_BINS
+	for a in $(/bin/busybox --list); do
+		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+	done
+	for a in modprobe insmod rmmod lsmod depmod modinfo; do
+		ln -sf ../bin/kmod "$root/sbin/$a"
+	done
+	# systemd-udevd is udevadm under another name (as on the host).
+	mkdir -p "$root/lib/systemd"
+	ln -s /usr/bin/udevadm "$root/lib/systemd/systemd-udevd"
+	ln -s /usr/bin/udevadm "$root/bin/udevadm"
+	cp -a /lib/udev/rules.d "$root/lib/udev/" 2>/dev/null ||
+		{ mkdir -p "$root/lib/udev" && cp -a /lib/udev/rules.d "$root/lib/udev/"; }
+	# Debian's mdevctl rule calls /usr/sbin/mdevctl; the package ships /usr/bin.
+	ln -s ../bin/mdevctl "$root/usr/sbin/mdevctl"
+	ln -s mdevctl "$root/usr/bin/lsmdev"
+	mkdir -p "$root/etc/mdevctl.d/scripts.d/callouts" "$root/etc/mdevctl.d/scripts.d/notifiers"
+	install -D -m 0644 /usr/share/misc/pci.ids "$root/usr/share/misc/pci.ids"
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
+	printf 'root:x:0:\nkvm:x:36:\ntty:x:5:\ndisk:x:6:\naudio:x:29:\nvideo:x:44:\ninput:x:101:\nrender:x:102:\nsgx:x:103:\n' >"$root/etc/group"
+	echo mdevkit-vm >"$root/etc/hostname"
+}
+
+base() {
+	local key out tmp
+	key=$( { cat "$0"; dpkg-query -W $BASE_PKGS; } | md5sum | cut -c1-16)
+	out=$MDK_CACHE/initramfs/base-$key.cpio
+	if [ ! -s "$out" ]; then
+		mdk_log "building the base layer (host userland) $out"
+		tmp=$(mktemp -d "$MDK_CACHE/initramfs.XXXXXX")
+		build_base "$tmp/root"
+		mkdir -p "$(dirname "$out")"
+		mkcpio "$tmp/root" "$out"
+		rm -rf "$tmp"
+	fi
+	echo "$out"
+}
+
+# Modules the bed loads from the target kernel, with their dependencies.
+KMOD_WANT="vfio vfio_iommu_type1 vfio-pci mdev"
+
+kernel_layer() { # KVER MODDIR...
+	local kver=$1 root out m dep rel
+	shift
+	eval "$("$MDK_ROOT/tools/vm/kernel.sh" env "$kver")"
+	out=$MDK_BUILD/$kver/initramfs-kernel.cpio
+	root=$MDK_BUILD/$kver/initramfs-kernel
+	rm -rf "$root"
+	mkdir -p "$root/lib/modules/$KABI/updates"
+	cp "$KMODS"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$KABI/" 2>/dev/null || true
+	for m in $(modprobe -d "${KMODS%/lib/modules/*}" -S "$KABI" --show-depends -a $KMOD_WANT 2>/dev/null |
+		   awk '$1 == "insmod" { print $2 }' | sort -u); do
+		rel=${m#"$KMODS"/}
+		mkdir -p "$root/lib/modules/$KABI/$(dirname "$rel")"
+		case "$m" in
+		*.xz) xz -dc "$m" >"$root/lib/modules/$KABI/${rel%.xz}" ;;
+		*.zst) zstd -qdc "$m" >"$root/lib/modules/$KABI/${rel%.zst}" ;;
+		*) cp "$m" "$root/lib/modules/$KABI/$rel" ;;
+		esac
+	done
+	# The project's modules and the test-only ones, so `modprobe <name>` works.
+	for dep in "$@"; do
+		[ -d "$dep" ] || continue
+		find "$dep" -name '*.ko' -exec cp {} "$root/lib/modules/$KABI/updates/" \;
+	done
+	depmod -b "$root" "$KABI"
+	mkcpio "$root" "$out"
+	echo "$out"
+}
+
+project_layer() {
+	local root=$MDK_BUILD/initramfs-project out=$MDK_BUILD/initramfs-project.cpio
+	rm -rf "$root"
+	mkdir -p "$root/opt/mdevkit/tests" "$root/etc/udev/rules.d"
+	install -m 0755 "$MDK_ROOT/tools/vm/init" "$root/init"
+	install -m 0755 "$MDK_ROOT/tools/vm/demo-guest.sh" "$root/opt/mdevkit/demo.sh"
+	cp -a "$MDK_ROOT/tools/testing/lib" "$root/opt/mdevkit/"
+	find "$MDK_ROOT/tools/testing/suites" -maxdepth 1 -name '*.sh' \
+		-exec install -m 0755 {} "$root/opt/mdevkit/tests/" \;
+	[ -d "$MDK_BUILD/tools" ] && cp -a "$MDK_BUILD/tools/." "$root/opt/mdevkit/"
+	if compgen -G "$MDK_ROOT/udev/*.rules" >/dev/null; then
+		cp "$MDK_ROOT"/udev/*.rules "$root/etc/udev/rules.d/"
+	fi
+	mkcpio "$root" "$out"
+	echo "$out"
+}
+
+run_layer() { # OUT CMDFILE [EXTRA]
+	local out=$1 root
+	root=$(mktemp -d)
+	install -D -m 0644 "$2" "$root/etc/mdevkit/cmd"
+	mkdir -p "$root/extra"
+	if [ -n "${3:-}" ]; then
+		[ -d "$3" ] || mdk_die "EXTRA=$3 is not a directory"
+		cp -a "$3/." "$root/extra/"
+	fi
+	mkcpio "$root" "$out"
+	rm -rf "$root"
+}
+
+case "${1:-}" in
+base) base ;;
+kernel) shift; kernel_layer "$@" ;;
+project) project_layer ;;
+run) shift; run_layer "$@" ;;
+*) echo "usage: $0 base | kernel KVER MODDIR... | project | run OUT CMDFILE [EXTRA]" >&2; exit 2 ;;
+esac

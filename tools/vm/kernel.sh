@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# kernel.sh env KVER   - fetch (or build) the bed kernel KVER into the cache and
+#                        print shell assignments describing it:
+#                        KNAME KABI KVERSION KIMAGE KBUILD KMODS
+# kernel.sh list       - the kernel targets of tools/vm/kernels
+#
+# Debian kernels: the newest package of the series that apt offers now is
+# resolved at every call (the archive drops superseded security builds) and
+# fetched with `apt-get download` + `dpkg -x` into
+# $MDK_CACHE/kernels/<abi>_<version>/; nothing is installed on the host.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+KFILE=$MDK_ROOT/tools/vm/kernels
+
+kernel_line() {
+	grep -v '^#' "$KFILE" | awk -v k="$1" '$1 == k { print $2, $3 }'
+}
+
+# Newest image package matching the pattern that apt can still download.
+resolve_image_pkg() {
+	local pat=$1 prefix regex name
+	prefix=${pat%%\**}
+	regex="^$(printf '%s' "$pat" | sed 's/[.+]/\\&/g; s/\*/[0-9]+/g')\$"
+	for name in $(apt-cache pkgnames "$prefix" | grep -E "$regex" | sort -rV); do
+		if [ -n "$(pkg_version "$name")" ]; then
+			echo "$name"
+			return 0
+		fi
+	done
+	return 1
+}
+
+pkg_version() {
+	apt-cache policy "$1" | awk '/Candidate: [0-9]/ { print $2 }'
+}
+
+# The headers package depends on its -common and linux-kbuild packages.
+header_deps() {
+	apt-cache depends "$1" | awk '/Depends: linux-(headers-.*-common|kbuild-)/ { print $2 }' |
+		grep -v '^<' | sort -u
+}
+
+fetch_debian() {
+	local name=$1 pat=$2 img abi ver dir tmp hdr pkgs p debs
+	mdk_apt_fresh
+	img=$(resolve_image_pkg "$pat") || img=
+	if [ -z "$img" ]; then
+		# Offline or no match: reuse what an earlier run fetched.
+		[ -s "$MDK_CACHE/kernels/$name.env" ] ||
+			mdk_die "no package matches '$pat' and nothing is cached for $name"
+		mdk_log "apt has no '$pat'; using the cached $name kernel"
+		cat "$MDK_CACHE/kernels/$name.env"
+		return
+	fi
+	abi=${img#linux-image-}
+	abi=${abi%-unsigned}
+	ver=$(pkg_version "$img")
+	dir=$MDK_CACHE/kernels/${abi}_$ver
+	if [ ! -e "$dir/.complete" ]; then
+		hdr=linux-headers-$abi
+		pkgs="$img $hdr $(header_deps "$hdr")"
+		mdk_log "fetching $name kernel $abi ($ver): $(echo $pkgs)"
+		tmp=$dir.tmp
+		rm -rf "$tmp" && mkdir -p "$tmp/debs" "$tmp/root"
+		(cd "$tmp/debs" && apt-get -q -o APT::Sandbox::User=root download $pkgs >&2) ||
+			mdk_die "apt-get download $pkgs failed"
+		for p in "$tmp"/debs/*.deb; do dpkg -x "$p" "$tmp/root"; done
+		# Debian's arch headers include the common ones by absolute path.
+		sed -i "s|^include /usr/src/|include $dir/root/usr/src/|" \
+			"$tmp/root/usr/src/linux-headers-$abi/Makefile"
+		# The package ships no modules.dep (its postinst makes it).
+		depmod -b "$tmp/root" "$abi"
+		rm -rf "$tmp/debs" "$dir"
+		mv "$tmp" "$dir"
+		touch "$dir/.complete"
+	fi
+	mkdir -p "$MDK_CACHE/kernels"
+	cat <<EOF | tee "$MDK_CACHE/kernels/$name.env"
+KNAME=$name
+KABI=$abi
+KVERSION='$img $ver'
+KIMAGE=$dir/root/boot/vmlinuz-$abi
+KBUILD=$dir/root/usr/src/linux-headers-$abi
+KMODS=$dir/root/lib/modules/$abi
+EOF
+}
+
+case "${1:-}" in
+list)
+	grep -v '^#' "$KFILE" | awk 'NF { print $1 }'
+	;;
+env)
+	kver=${2:?usage: kernel.sh env KVER}
+	read -r kind pat <<<"$(kernel_line "$kver")" || true
+	case "${kind:-}" in
+	debian) fetch_debian "$kver" "$pat" ;;
+	source) exec "$MDK_ROOT/tools/vm/debug-kernel.sh" "$kver" "$pat" ;;
+	*) mdk_die "unknown KVER '$kver' (known: $(echo $("$0" list)))" ;;
+	esac
+	;;
+*)
+	echo "usage: $0 env KVER | list" >&2
+	exit 2
+	;;
+esac
