@@ -19,6 +19,21 @@ done
 mods=$("$MDK_ROOT/tools/vm/kbuild.sh" "$kver" modules)
 tmods=$("$MDK_ROOT/tools/vm/kbuild.sh" "$kver" extmod "$MDK_ROOT/tools/testing/modules")
 make -s -C "$MDK_ROOT/tools" O="$MDK_BUILD/tools" >&2
-"$MDK_ROOT/tools/vm/initramfs.sh" kernel "$kver" "$mods" "$tmods" >/dev/null
+
+# A kernel with KUnit (the debug kernel) also gets the KUnit suites as a
+# module: kunit/ with the pure sources beside it, as kunit/run.sh grafts them.
+kmods=
+eval "$("$MDK_ROOT/tools/vm/kernel.sh" env "$kver")"
+if grep -q '^CONFIG_KUNIT=y' "$KBUILD/.config"; then
+	stage=$MDK_BUILD/$kver/kunit-src
+	rm -rf "$stage" && mkdir -p "$stage"
+	cp -a "$MDK_ROOT/kunit/." "$stage/"
+	for d in include mdev_core vfio_mdev; do
+		[ -d "$MDK_ROOT/$d" ] && cp -a "$MDK_ROOT/$d" "$stage/"
+	done
+	syms="CONFIG_MDEVKIT_KUNIT_TEST=m $(sed -n 's/^config \(.*_KUNIT_TEST\)$/CONFIG_\1=y/p' "$MDK_ROOT/kunit/Kconfig" | grep -v MDEVKIT_KUNIT_TEST | xargs)"
+	kmods=$(MDK_KBUILD_ARGS="$syms" "$MDK_ROOT/tools/vm/kbuild.sh" "$kver" extmod "$stage")
+fi
+"$MDK_ROOT/tools/vm/initramfs.sh" kernel "$kver" "$mods" "$tmods" $kmods >/dev/null
 "$MDK_ROOT/tools/vm/initramfs.sh" project >/dev/null
 "$MDK_ROOT/tools/vm/initramfs.sh" base >/dev/null

@@ -112,6 +112,9 @@ for kver in $kvers; do
 	fi
 	for s in $suites; do
 		[ -n "$filter" ] && [[ $s != *"$filter"* ]] && continue
+		# A suite may name the kernels it applies to: "# mdevkit-kvers: debug".
+		only=$(sed -n 's/^[#/* ]*mdevkit-kvers: *//p' "${suitedir:-$MDK_ROOT/tools/testing/suites}/$s"* 2>/dev/null | head -1)
+		[ -n "$only" ] && [[ " $only " != *" $kver "* ]] && continue
 		if [ -n "$suitedir" ]; then
 			args=(-e "$suitedir" -- "./$s")
 		elif [ -e "$MDK_ROOT/tools/testing/suites/$s.sh" ]; then

@@ -67,7 +67,10 @@ extmod)
 	extra=()
 	[ -s "$symvers" ] && extra=(KBUILD_EXTRA_SYMBOLS="$symvers")
 	mdk_log "building $dir for $KABI in $src"
-	kmake M="$src" "${extra[@]}" modules >&2
+	# MDK_KBUILD_ARGS: extra make arguments (e.g. CONFIG_ symbols of a
+	# folder whose Kbuild expects them, as the KUnit suites do).
+	# shellcheck disable=SC2086
+	kmake M="$src" "${extra[@]}" ${MDK_KBUILD_ARGS:-} modules >&2
 	echo "$src"
 	;;
 clean)
