@@ -220,7 +220,7 @@ enum { __TH_PASS = 0, __TH_FAIL = 1, __TH_SKIP = 4 };
 static inline void __harness_abort(struct __test_metadata *t)
 {
 	fflush(NULL);
-	_exit(t->skipped && !t->failed ? __TH_SKIP : __TH_FAIL);
+	_exit(t->failed ? __TH_FAIL : t->skipped ? __TH_SKIP : __TH_PASS);
 }
 
 static inline void __harness_kmsg(const char *suite, const char *name)
@@ -242,10 +242,18 @@ static inline int __harness_run_one(struct __test_metadata *t,
 	ssize_t n;
 	pid_t pid;
 
-	if (pipe(pipefd))
+	if (pipe(pipefd)) {
+		fprintf(stderr, "# %s: pipe: %s\n", full, strerror(errno));
 		return 1;
+	}
 	fflush(NULL);
 	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "# %s: fork: %s\n", full, strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return 1;
+	}
 	if (pid == 0) {
 		close(pipefd[0]);
 		alarm(t->timeout);
@@ -258,8 +266,10 @@ static inline int __harness_run_one(struct __test_metadata *t,
 	n = read(pipefd[0], why, whylen - 1);
 	why[n > 0 ? n : 0] = '\0';
 	close(pipefd[0]);
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+	if (waitpid(pid, &status, 0) < 0) {
+		fprintf(stderr, "# %s: waitpid: %s\n", full, strerror(errno));
 		return 1;
+	}
 	if (WIFSIGNALED(status)) {
 		fprintf(stderr, "# %s: killed by signal %d%s\n", full,
 			WTERMSIG(status),

@@ -19,7 +19,7 @@ tap_begin() { :; }	# host side: no kernel log to mark
 vm() {
 	local name=$1 want=$2 cmd=$3 st=0
 	shift 3
-	$RUN -k "$KVER" -n "bed_$name" "$@" -- "$cmd" >"$tmp/out" 2>"$tmp/err" || st=$?
+	$RUN -k "${K:-$KVER}" -n "bed_$name" "$@" -- "$cmd" >"$tmp/out" 2>"$tmp/err" || st=$?
 	if [ "$st" = "$want" ]; then
 		tap_ok "$name"
 	else
@@ -32,7 +32,7 @@ has() {
 	if grep -q -- "$3" "$2"; then tap_ok "$1"; else tap_fail "$1" "expected '$3' in:" "$(head -20 "$2")"; fi
 }
 
-tap_plan 14
+tap_plan 16
 "$ROOT/tools/vm/build.sh" "$KVER" >"$tmp/build" 2>&1 || { echo "# build failed"; tail "$tmp/build"; }
 
 vm clean_command_returns_0 0 'true'
@@ -51,6 +51,16 @@ vm panic_fails_the_run 125 'echo c >/proc/sysrq-trigger'
 vm vm_stopping_without_status_fails 126 'poweroff -f'
 vm hang_is_killed_at_the_timeout 124 'sleep 100000' -t 40
 has timeout_is_reported "$tmp/err" 'timed out after 40s'
+
+# The debug kernel's kmemleak scan after the command catches a leak.
+if "$ROOT/tools/vm/kernel.sh" list | grep -qx debug && [ -z "${MDK_BED_NO_DEBUG:-}" ]; then
+	"$ROOT/tools/vm/build.sh" debug >"$tmp/build" 2>&1 || { echo "# debug build failed"; tail "$tmp/build"; }
+	K=debug vm leak_fails_the_run_on_debug 125 'modprobe mdk_bedtest leak=1'
+	has leak_is_reported_by_kmemleak "$tmp/err" 'unreferenced object'
+else
+	tap_skip leak_fails_the_run_on_debug "no debug kernel target"
+	tap_skip leak_is_reported_by_kmemleak "no debug kernel target"
+fi
 
 # make check's driver over three bad suites: each must count as a failure.
 st=0
