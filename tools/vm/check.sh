@@ -32,11 +32,27 @@ while getopts "k:s:KHf:" opt; do
 	esac
 done
 
-PASS=0 FAIL=0 SKIP=0
 t0=$(date +%s)
+# Where this run keeps its tallies (the bed's own tests run a nested check).
+CDIR=${MDK_CHECK_DIR:-$MDK_BUILD/check}
+jobs=${MDK_CHECK_JOBS:-$(nproc)}
 
-# count_tap FILE LABEL STATUS: add FILE's TAP results to the totals.
-count_tap() {
+# run_suite KVER SUITE RUN-ARGS...: one VM for one suite, then its tally.
+run_suite() {
+	local kver=$1 s=$2 st=0 tag
+	shift 2
+	tag=$CDIR/results/.logdir-$kver-$s
+	MDK_LOGDIR_FILE=$tag "$MDK_ROOT/tools/vm/run.sh" -B -q -k "$kver" -n "$s" \
+		-t "${MDK_SUITE_TIMEOUT:-900}" "$@" 2>"$tag.err" || st=$?
+	tally "$(cat "$tag")/output.log" "$kver/$s" "$st"
+	if [ "$st" -ge 124 ] && [ "$st" -le 126 ]; then
+		grep -v '^\s*\[kbuild' "$tag.err" | head -20 | sed 's/^/    /'
+	fi
+}
+
+# tally FILE LABEL STATUS: print FILE's TAP results and record them in
+# check-results/ (suites run in parallel; the totals are summed at the end).
+tally() {
 	local file=$1 label=$2 status=$3 p f s plan seen
 	read -r p f s plan <<<"$(tr -d '\r' <"$file" | awk '
 		/^ok [0-9]+.*# *SKIP/ { s++; next }
@@ -45,9 +61,8 @@ count_tap() {
 		/^1\.\.[0-9]+/ { plan = substr($1, 4) }
 		END { print p + 0, f + 0, s + 0, plan + 0 }')"
 	seen=$((p + f + s))
-	PASS=$((PASS + p)) FAIL=$((FAIL + f)) SKIP=$((SKIP + s))
 	tr -d '\r' <"$file" | grep -E '^not ok' | sed "s|^|$label: |" \
-		>>"$MDK_BUILD/check-failures.txt" || true
+		>>"$CDIR/failures.txt" || true
 	local extra=
 	case "$status" in
 	0) ;;
@@ -62,27 +77,26 @@ count_tap() {
 	if [ "$seen" -eq 0 ] && [ -z "$extra" ]; then
 		extra="no test results"
 	fi
-	if [ -n "$extra" ]; then
-		FAIL=$((FAIL + 1))
-		echo "$label: $extra" >>"$MDK_BUILD/check-failures.txt"
-	fi
+	[ -n "$extra" ] && f=$((f + 1)) && echo "$label: $extra" >>"$CDIR/failures.txt"
+	echo "$p $f $s" >"$CDIR/results/$(echo "$label" | tr / _)"
 	printf '%-36s %3d passed %3d failed %3d skipped%s\n' "$label" "$p" \
-		$((f + (${#extra} > 0 ? 1 : 0))) "$s" "${extra:+  ($extra)}"
+		"$f" "$s" "${extra:+  ($extra)}"
 }
 
-mkdir -p "$MDK_BUILD"
-: >"$MDK_BUILD/check-failures.txt"
+rm -rf "$CDIR"
+mkdir -p "$CDIR/results"
+: >"$CDIR/failures.txt"
 mdk_host_deps
 
 if [ -n "$kunit" ]; then
-	log=$MDK_BUILD/kunit.log
+	log=$CDIR/kunit.log
 	st=0
 	bash "$MDK_ROOT/kunit/run.sh" >"$log" 2>&1 || st=$?
 	read -r p f s <<<"$(awk -F'[ =]' '/^KUNIT-TOTALS/ { print $3, $5, $7 }' "$log" | tail -1)"
 	p=${p:-0} f=${f:-1} s=${s:-0}
 	[ "$st" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-	PASS=$((PASS + p)) FAIL=$((FAIL + f)) SKIP=$((SKIP + s))
-	[ "$f" -gt 0 ] && echo "kunit: see $log" >>"$MDK_BUILD/check-failures.txt"
+	echo "$p $f $s" >"$CDIR/results/kunit"
+	[ "$f" -gt 0 ] && echo "kunit: see $log" >>"$CDIR/failures.txt"
 	printf '%-36s %3d passed %3d failed %3d skipped\n' "kunit (UML)" "$p" "$f" "$s"
 fi
 
@@ -91,18 +105,18 @@ if [ -n "$host" ]; then
 		[ -e "$s" ] || continue
 		name=host/$(basename "$s" .sh)
 		[ -n "$filter" ] && [[ $name != *"$filter"* ]] && continue
-		log=$MDK_BUILD/$(echo "$name" | tr / _).log
+		log=$CDIR/$(echo "$name" | tr / _).log
 		st=0
 		bash "$s" >"$log" 2>"$log.err" || st=$?
-		count_tap "$log" "$name" "$st"
+		tally "$log" "$name" "$st"
 	done
 fi
 
 for kver in $kvers; do
-	if ! "$MDK_ROOT/tools/vm/build.sh" "$kver" >"$MDK_BUILD/build-$kver.log" 2>&1; then
-		FAIL=$((FAIL + 1))
-		echo "$kver: build failed (see build/build-$kver.log)" | tee -a "$MDK_BUILD/check-failures.txt"
-		tail -20 "$MDK_BUILD/build-$kver.log" | sed 's/^/    /'
+	if ! "$MDK_ROOT/tools/vm/build.sh" "$kver" >"$CDIR/build-$kver.log" 2>&1; then
+		echo "0 1 0" >"$CDIR/results/build-$kver"
+		echo "$kver: build failed (see $CDIR/build-$kver.log)" | tee -a "$CDIR/failures.txt"
+		tail -20 "$CDIR/build-$kver.log" | sed 's/^/    /'
 		continue
 	fi
 	if [ -n "$suitedir" ]; then
@@ -122,22 +136,20 @@ for kver in $kvers; do
 		else
 			args=(-- "/opt/mdevkit/tests/$s")
 		fi
-		st=0
-		MDK_LOGDIR_FILE=$MDK_BUILD/check-logdir \
-		"$MDK_ROOT/tools/vm/run.sh" -B -q -k "$kver" -n "$s" -t "${MDK_SUITE_TIMEOUT:-900}" \
-			"${args[@]}" 2>"$MDK_BUILD/run.err" || st=$?
-		count_tap "$(cat "$MDK_BUILD/check-logdir")/output.log" "$kver/$s" "$st"
-		if [ "$st" -ge 124 ] && [ "$st" -le 126 ]; then
-			sed 's/^/    /' "$MDK_BUILD/run.err" | grep -v '^\s*\[kbuild' | head -20
-		fi
+		# Each VM is one TCG thread: run as many at once as there are cores.
+		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+		run_suite "$kver" "$s" "${args[@]}" &
 	done
+	wait
 done
 
-if [ -s "$MDK_BUILD/check-failures.txt" ]; then
+read -r PASS FAIL SKIP <<<"$(cat "$CDIR"/results/* 2>/dev/null |
+	awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }')"
+if [ -s "$CDIR/failures.txt" ]; then
 	echo "failures:"
-	sed 's/^/  /' "$MDK_BUILD/check-failures.txt"
+	sed 's/^/  /' "$CDIR/failures.txt"
 fi
-echo "logs: build/logs/<kernel>/ (console.log, output.log per suite); time $(($(date +%s) - t0))s"
+echo "logs: build/logs/<kernel>/ per VM run, $CDIR for the rest; time $(($(date +%s) - t0))s"
 [ "$SKIP" -gt 0 ] && echo "$SKIP skipped (not counted as passed)"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
