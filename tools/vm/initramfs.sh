@@ -47,8 +47,9 @@ build_base() {
 	mkdir -p "$root/lib/systemd"
 	ln -s /usr/bin/udevadm "$root/lib/systemd/systemd-udevd"
 	ln -s /usr/bin/udevadm "$root/bin/udevadm"
-	cp -a /lib/udev/rules.d "$root/lib/udev/" 2>/dev/null ||
-		{ mkdir -p "$root/lib/udev" && cp -a /lib/udev/rules.d "$root/lib/udev/"; }
+	mkdir -p "$root/lib/udev"
+	cp -a /lib/udev/rules.d "$root/lib/udev/"
+	[ -e "$root/lib/udev/rules.d/60-mdevctl.rules" ] || mdk_die "mdevctl's udev rule is missing"
 	# Debian's mdevctl rule calls /usr/sbin/mdevctl; the package ships /usr/bin.
 	ln -s ../bin/mdevctl "$root/usr/sbin/mdevctl"
 	ln -s mdevctl "$root/usr/bin/lsmdev"

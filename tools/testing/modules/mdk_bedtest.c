@@ -13,6 +13,7 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 static bool warn;
 module_param(warn, bool, 0444);
@@ -27,6 +28,29 @@ module_param(leak, bool, 0444);
 MODULE_PARM_DESC(leak, "Leak one 512-byte allocation when loaded");
 
 static struct task_struct *mdk_bedtest_task;
+
+/* Allocates and forgets; noinline so its frame is gone when it returns. */
+static noinline void mdk_bedtest_leak(void)
+{
+	void *lost = kmalloc(512, GFP_KERNEL);
+
+	pr_info("mdk_bedtest: leaking 512 bytes on request (%s)\n",
+		lost ? "allocated" : "allocation failed");
+}
+
+/*
+ * Zeroes the stack below the caller, where copies of the leaked pointer may
+ * linger in dead frames; kmemleak scans whole stacks and would see them.
+ */
+static noinline void mdk_bedtest_clobber_stack(int depth)
+{
+	u8 buf[1024];
+
+	memzero_explicit(buf, sizeof(buf));
+	if (depth > 0)
+		mdk_bedtest_clobber_stack(depth - 1);
+	barrier_data(buf);
+}
 
 static int mdk_bedtest_hang_fn(void *data)
 {
@@ -45,10 +69,8 @@ static int __init mdk_bedtest_init(void)
 {
 	WARN(warn, "mdk_bedtest: WARN requested by the test bed\n");
 	if (leak) {
-		void *lost = kmalloc(512, GFP_KERNEL);
-
-		/* Forget the only reference: kmemleak must find it. */
-		pr_info("mdk_bedtest: leaking %p on request\n", lost);
+		mdk_bedtest_leak();
+		mdk_bedtest_clobber_stack(6);
 	}
 	if (!hang)
 		return 0;
