@@ -20,26 +20,7 @@ U3=f1e2d3c4-b5a6-4978-8695-a4b3c2d1e0f9
 U4=5a5a5a5a-1111-4222-8333-444455556666
 U5=77777777-8888-4999-aaaa-bbbbccccdddd
 
-# sysfs_write FILE DATA: one write(2) of DATA, no newline added; prints OK or
-# the errno name (busybox's printf does not say why a write failed, dd does).
-sysfs_write() {
-	local err
-	if err=$(printf '%s' "$2" | dd of="$1" bs=8192 2>&1 >/dev/null); then
-		echo OK
-		return
-	fi
-	case "$err" in
-	*"Invalid argument"*) echo EINVAL ;;
-	*"File exists"*) echo EEXIST ;;
-	*"Too many users"*) echo EUSERS ;;
-	*"Device or resource busy"*) echo EBUSY ;;
-	*"No such device"*) echo ENODEV ;;
-	*"Permission denied"*) echo EACCES ;;
-	*"No such file"*|*"nonexistent"*) echo ENOENT ;;
-	*"Resource temporarily unavailable"*) echo EAGAIN ;;
-	*) echo "$err" ;;
-	esac
-}
+. /opt/mdevkit/lib/sysfs.sh
 
 # read_errno FILE: OK if FILE can be read, else the errno name.
 read_errno() {

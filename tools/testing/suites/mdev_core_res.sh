@@ -17,22 +17,7 @@ STEPS=${MDK_RES_STEPS:-40}
 # The debug kernel (KASAN, lockdep) is ~6x slower: keep under the suite timeout.
 case $(uname -r) in *debug*) STEPS=${MDK_RES_STEPS:-15} ;; esac
 
-# See mdev_core_abi.sh: one write(2), prints OK or the errno name.
-sysfs_write() {
-	local err
-	if err=$(printf '%s' "$2" | dd of="$1" bs=8192 2>&1 >/dev/null); then
-		echo OK
-		return
-	fi
-	case "$err" in
-	*"Invalid argument"*) echo EINVAL ;;
-	*"Too many users"*) echo EUSERS ;;
-	*"File exists"*) echo EEXIST ;;
-	*"No space left"*) echo ENOSPC ;;
-	*"Input/output error"*) echo EIO ;;
-	*) echo "$err" ;;
-	esac
-}
+. /opt/mdevkit/lib/sysfs.sh
 
 # next_uuid: a fresh UUID in $U (not in a subshell, or N would not move).
 N=0
