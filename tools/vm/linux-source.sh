@@ -26,16 +26,8 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/mdevkit/src
 log() { printf 'linux-source: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Run a command as root: directly if we are root, else through sudo.
-as_root() {
-	if [ "$(id -u)" -eq 0 ]; then
-		"$@"
-	elif command -v sudo >/dev/null 2>&1; then
-		sudo "$@"
-	else
-		die "need root to run '$*' (no sudo); install $pkg by hand"
-	fi
-}
+# shellcheck source=tools/vm/lib.sh
+. "$(dirname "$0")/lib.sh"	# mdk_sudo
 
 pkg_version() {
 	dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true
@@ -49,10 +41,10 @@ pkg_installed() {
 install_pkg() {
 	if ! apt-cache show "$pkg" >/dev/null 2>&1; then
 		log "apt-cache does not know $pkg: running apt-get update"
-		as_root apt-get update >&2
+		mdk_sudo apt-get update >&2
 	fi
 	log "installing $pkg"
-	as_root env DEBIAN_FRONTEND=noninteractive \
+	mdk_sudo env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y --no-install-recommends "$pkg" >&2
 }
 
