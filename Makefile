@@ -7,13 +7,15 @@
 #   make KVER=<release>       ... against /lib/modules/<release>/build
 #   make tools                userspace tools (build/tools/)
 #   make install              modules_install + depmod, tools, udev rules,
-#                             modprobe configuration
+#                             modprobe configuration [DESTDIR=, KVER=]
 # The test bed (a QEMU VM running Debian's kernels, see docs/testbed.md):
 #   make demo                 the main job: boot the VM and show the system
 #   make check                every test: KUnit on UML, in-VM suites on each
 #                             bed kernel; ends "N passed, N failed"
 #   make vm-run CMD='...' [KVER=6.12|6.1|debug] [EXTRA=dir] [TIMEOUT=s]
 #   make vm-shell [KVER=...]  interactive VM
+#   make bench [KVER=...]     create+remove cost, mdev_core vs the kernel's
+#                             mdev.ko, in one VM run (tools/vm/bench.sh)
 #   make kunit                KUnit suites on UML
 #   make extmod M=<dir> [KVER=...]  build an out-of-tree parent against
 #                             mdevkit's headers and symbols
@@ -38,7 +40,7 @@ modules:
 	@$(VM)/kbuild.sh "$(KVER)" modules >/dev/null
 
 tools:
-	@. $(VM)/lib.sh && mdk_need_pkgs libudev-dev
+	@bash -c '. $(VM)/lib.sh && mdk_need_pkgs libudev-dev'
 	$(MAKE) -C tools O=$(CURDIR)/build/tools
 
 extmod:
@@ -46,19 +48,8 @@ extmod:
 	@$(VM)/kbuild.sh "$(KVER)" modules >/dev/null
 	@$(VM)/kbuild.sh "$(KVER)" extmod "$(M)"
 
-install: modules tools
-	$(MAKE) -C $(or $(KDIR),/lib/modules/$(or $(KVER),$(shell uname -r))/build) \
-		M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
-	depmod -a $(or $(KVER),$(shell uname -r))
-	@if ls udev/*.rules >/dev/null 2>&1; then \
-		install -d $(DESTDIR)/etc/udev/rules.d && \
-		install -m 0644 udev/*.rules $(DESTDIR)/etc/udev/rules.d/; fi
-	@if ls udev/modprobe.d/*.conf >/dev/null 2>&1; then \
-		install -d $(DESTDIR)/etc/modprobe.d && \
-		install -m 0644 udev/modprobe.d/*.conf $(DESTDIR)/etc/modprobe.d/; fi
-	@if [ -d build/tools/bin ]; then \
-		install -d $(DESTDIR)$(PREFIX)/bin && \
-		install -m 0755 build/tools/bin/* $(DESTDIR)$(PREFIX)/bin/; fi
+install: tools
+	@$(VM)/install.sh "$(KVER)" "$(DESTDIR)" "$(PREFIX)"
 
 vm-run:
 	@test -n "$(CMD)" || { echo "usage: make vm-run CMD='<shell command>' [KVER=..] [EXTRA=dir]" >&2; exit 2; }
@@ -73,6 +64,9 @@ check:
 demo:
 	@$(VM)/demo.sh $(BED_KVER)
 
+bench:
+	@$(VM)/bench.sh $(BED_KVER)
+
 kunit:
 	@bash kunit/run.sh
 
@@ -81,4 +75,4 @@ clean:
 	@if [ -d /lib/modules/$(shell uname -r)/build ]; then \
 		$(MAKE) -C /lib/modules/$(shell uname -r)/build M=$(CURDIR) clean >/dev/null; fi
 
-.PHONY: all modules tools extmod install vm-run vm-shell check demo kunit clean
+.PHONY: all modules tools extmod install vm-run vm-shell check demo bench kunit clean

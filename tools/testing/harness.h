@@ -10,6 +10,7 @@
  *   FIXTURE_TEARDOWN(vfio) { close(self->fd); }
  *   TEST_F(vfio, api_version_is_0) { EXPECT_EQ(0, ioctl(self->fd, ...)); }
  *   TEST(plain_test) { ... SKIP(return, "why"); ... }
+ *   TEST_TIMEOUT(slow_test, 300), TEST_F_TIMEOUT(vfio, slow, 300) { ... }
  *   TEST_HARNESS_MAIN
  *
  * Every test runs in its own child process (a crash or a failed ASSERT ends
@@ -63,7 +64,9 @@ struct __test_metadata {
 
 static struct __test_metadata *__tests, **__tests_tail = &__tests;
 static struct __fixture_metadata *__fixtures;
-static struct __fixture_metadata __global_fixture = { .name = "global" };
+static struct __fixture_metadata __global_fixture __attribute__((unused)) = {
+	.name = "global",
+};
 static struct __fixture_variant_metadata __no_variant = { .name = NULL };
 
 static inline void __register_test(struct __test_metadata *t)
@@ -139,12 +142,13 @@ static inline void __register_variant(struct __fixture_metadata *f,
 		struct __fixture_type_##fname *self,			\
 		const struct __fixture_variant_##fname *variant)
 
-#define TEST_F(fname, tname)						\
+#define TEST_F(fname, tname) TEST_F_TIMEOUT(fname, tname, TEST_TIMEOUT_DEFAULT)
+
+#define TEST_F_TIMEOUT(fname, tname, secs)				\
 	static void __body_##fname##_##tname(struct __test_metadata *_metadata, \
 		struct __fixture_type_##fname *self,			\
 		const struct __fixture_variant_##fname *variant);	\
-	__TEST_IMPL(__f_##fname##_##tname, __fixture_##fname,		\
-		    TEST_TIMEOUT_DEFAULT)				\
+	__TEST_IMPL(__f_##fname##_##tname, __fixture_##fname, secs)	\
 	{								\
 		struct __fixture_type_##fname self;			\
 		const struct __fixture_variant_##fname *variant =	\

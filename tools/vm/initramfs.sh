@@ -50,8 +50,9 @@ build_base() {
 	mkdir -p "$root/lib/udev"
 	cp -a /lib/udev/rules.d "$root/lib/udev/"
 	[ -e "$root/lib/udev/rules.d/60-mdevctl.rules" ] || mdk_die "mdevctl's udev rule is missing"
-	# Debian's mdevctl rule calls /usr/sbin/mdevctl; the package ships /usr/bin.
-	ln -s ../bin/mdevctl "$root/usr/sbin/mdevctl"
+	# Debian's mdevctl rule calls /usr/sbin/mdevctl; the package ships
+	# /usr/bin. No link here: the project's udev/60-mdevctl.rules, which
+	# `make install` puts in /etc, fixes it, and the tests rely on it.
 	ln -s mdevctl "$root/usr/bin/lsmdev"
 	mkdir -p "$root/etc/mdevctl.d/scripts.d/callouts" "$root/etc/mdevctl.d/scripts.d/notifiers"
 	install -D -m 0644 /usr/share/misc/pci.ids "$root/usr/share/misc/pci.ids"
@@ -119,6 +120,11 @@ project_layer() {
 	[ -d "$MDK_BUILD/tools" ] && cp -a "$MDK_BUILD/tools/." "$root/opt/mdevkit/"
 	if compgen -G "$MDK_ROOT/udev/*.rules" >/dev/null; then
 		cp "$MDK_ROOT"/udev/*.rules "$root/etc/udev/rules.d/"
+	fi
+	# Not in /etc/modprobe.d: the tests load the kernel's mdev.ko by name.
+	# mdev_core_install installs it for its own tests.
+	if [ -d "$MDK_ROOT/udev/modprobe.d" ]; then
+		cp -a "$MDK_ROOT/udev/modprobe.d" "$root/opt/mdevkit/"
 	fi
 	mkcpio "$root" "$out"
 	echo "$out"

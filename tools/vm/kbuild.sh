@@ -4,6 +4,10 @@
 # kbuild.sh KVER modules       build the project's modules (top-level Kbuild)
 # kbuild.sh KVER extmod DIR    build an out-of-tree module folder against the
 #                              project's headers and Module.symvers
+# kbuild.sh KVER extmod-upstream DIR
+#                              the same folder against the kernel's own
+#                              headers and symbols only (the kernel's mdev.ko):
+#                              `make bench` builds its parent both ways
 # kbuild.sh KVER clean
 #
 # KVER is a bed kernel (tools/vm/kernels: 6.12, 6.1, debug), a release with
@@ -15,7 +19,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kver=${1:-}
-action=${2:?usage: kbuild.sh KVER modules|extmod DIR|clean}
+action=${2:?usage: kbuild.sh KVER modules|extmod DIR|extmod-upstream DIR|clean}
 jobs=${JOBS:-$(nproc)}
 
 if [ -n "$kver" ] && "$MDK_ROOT/tools/vm/kernel.sh" list | grep -qx -- "$kver"; then
@@ -42,6 +46,10 @@ kmake() {
 	# NOSTDINC_FLAGS from the command line puts our include/ ahead of the
 	# kernel's, so <linux/mdev.h> resolves to the project's compat header.
 	make -C "$KBUILD" -j"$jobs" NOSTDINC_FLAGS="-I$MDK_ROOT/include -nostdinc" "$@"
+}
+
+kmake_upstream() {
+	make -C "$KBUILD" -j"$jobs" "$@"
 }
 
 case "$action" in
@@ -71,6 +79,15 @@ extmod)
 	# folder whose Kbuild expects them, as the KUnit suites do).
 	# shellcheck disable=SC2086
 	kmake M="$src" "${extra[@]}" ${MDK_KBUILD_ARGS:-} modules >&2
+	echo "$src"
+	;;
+extmod-upstream)
+	dir=$(cd "${3:?extmod-upstream needs a folder}" && pwd)
+	src=$out/ext-upstream/$(echo "$dir" | sed "s|^$MDK_ROOT/||; s|/|_|g")
+	[ -n "$mirror" ] || src=$MDK_BUILD/ext-upstream/$(echo "$dir" | sed "s|^$MDK_ROOT/||; s|/|_|g")
+	sync_tree "$dir" "$src"
+	mdk_log "building $dir for $KABI against the kernel's own headers in $src"
+	kmake_upstream M="$src" modules >&2
 	echo "$src"
 	;;
 clean)

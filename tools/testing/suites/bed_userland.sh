@@ -1,15 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # bed_userland - the VM's userland that the mdev suites rely on: udevd is
-# running and sees uevents, mdevctl runs under the name Debian's udev rule
-# calls, modprobe finds the target kernel's modules by name, and the kernel's
+# running and sees uevents, mdevctl runs and its udev rule is the project's
+# (udev/60-mdevctl.rules, which calls it where Debian installs it), modprobe finds the target kernel's modules by name, and the kernel's
 # own mdev.ko registers bus "mdev" (the coexistence and benchmark suites
 # compare against it).
 . /opt/mdevkit/lib/tap.sh
-tap_plan 7
+tap_plan 8
 
 tap_run udevd_is_running pidof udevadm systemd-udevd
-tap_run mdevctl_runs_as_debian_rule_calls_it /usr/sbin/mdevctl --version
+tap_run mdevctl_runs mdevctl --version
+tap_run mdevctl_rule_is_the_projects grep -q mdevkit /etc/udev/rules.d/60-mdevctl.rules
 tap_run lsmdev_is_mdevctl sh -c 'lsmdev --help | grep -qi mdev'
 
 tap_begin udev_sees_a_module_uevent

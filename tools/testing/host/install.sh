@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# install - `make install` into a staging DESTDIR for the primary bed kernel:
+# the modules land in updates/ (so they win over the kernel's own), the udev
+# rule that replaces mdevctl's and the modprobe configuration land in /etc,
+# and nothing is written outside DESTDIR.  Runs on the host; what the files
+# do is tested in the VM by mdev_core_install and mdev_core_mdevctl.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+. "$here/../lib/tap.sh"
+tap_begin() { :; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+kver=$("$root/tools/vm/kernel.sh" list | head -1)
+
+tap_plan 7
+before=$(stat -c %Y /etc/modprobe.d /etc/udev/rules.d 2>/dev/null | xargs)
+if make -C "$root" -s install KVER="$kver" DESTDIR="$tmp/root" >"$tmp/log" 2>&1; then
+	tap_ok make_install_into_destdir_succeeds
+else
+	tap_fail make_install_into_destdir_succeeds "$(tail -20 "$tmp/log")"
+fi
+ko=$(find "$tmp/root/lib/modules" -path '*/updates/*' -name 'mdev_core.ko*' | head -1)
+tap_expect_eq 1 "$([ -n "$ko" ] && echo 1)" mdev_core_is_installed_under_updates
+name=$(modinfo -F name "$ko" 2>/dev/null)
+tap_expect_eq mdev_core "$name" installed_module_is_mdev_core
+kabi=$(eval "$("$root/tools/vm/kernel.sh" env "$kver")"; echo "$KABI")
+tap_expect_eq "$kabi" "$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)" module_is_built_for_the_kernel
+tap_run modprobe_conf_maps_mdev_to_mdev_core \
+	grep -Eq '^install mdev .*modprobe --ignore-install mdev_core' "$tmp/root/etc/modprobe.d/mdevkit.conf"
+tap_run mdevctl_rule_replaces_debians \
+	cmp -s "$root/udev/60-mdevctl.rules" "$tmp/root/etc/udev/rules.d/60-mdevctl.rules"
+after=$(stat -c %Y /etc/modprobe.d /etc/udev/rules.d 2>/dev/null | xargs)
+tap_expect_eq "$before" "$after" host_etc_is_untouched
+tap_done

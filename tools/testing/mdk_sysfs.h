@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mdk_sysfs.h - small sysfs helpers shared by the in-VM C suites and the
+ * benchmark: each attribute write is one write(2), so the kernel sees exactly
+ * what a user's `echo` would send, and errors come back as -errno.
+ */
+#ifndef MDK_SYSFS_H
+#define MDK_SYSFS_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Write @s to @path in one write(2); 0 or -errno. */
+static inline int mdk_write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
+/* Read @path into @buf (NUL-terminated, trailing newline dropped). */
+static inline int mdk_read_str(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n < 0)
+		return n;
+	buf[n] = '\0';
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+/* The number in @path, or a negative errno. */
+static inline long mdk_read_long(const char *path)
+{
+	char buf[64];
+	int ret = mdk_read_str(path, buf, sizeof(buf));
+
+	if (ret)
+		return ret;
+	return buf[0] ? strtol(buf, NULL, 0) : -EIO;
+}
+
+static inline int mdk_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* Run a shell command; its exit status, or -1 if it did not exit. */
+static inline int mdk_sh(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Entries in a directory (without . and ..), or -errno. */
+static inline int mdk_count_dir(const char *path)
+{
+	char cmd[512];
+	FILE *f;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' 2>/dev/null | wc -l", path);
+	f = popen(cmd, "r");
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%d", &n) != 1)
+		n = -EIO;
+	pclose(f);
+	return n;
+}
+
+static inline void mdk_make_uuid(char *buf, unsigned int a, unsigned int b,
+				 unsigned int c)
+{
+	snprintf(buf, 37, "%08x-%04x-4000-8000-%012x", a, b & 0xffff, c);
+}
+
+#endif /* MDK_SYSFS_H */

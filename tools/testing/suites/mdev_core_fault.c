@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mdev_core_fault - every mdev_core entry point under fault injection.
+ * mdevkit-kvers: debug
+ *
+ * For each entry point (module load, parent registration and
+ * unregistration, create, remove) the suite makes the 1st, 2nd, 3rd, ...
+ * allocation of that one system call fail, through the task's
+ * /proc/thread-self/fail-nth, until the call completes without reaching the
+ * armed allocation. Two variants: failslab (slab allocations) and
+ * fail_page_alloc (page allocations, order 0 included). After every injected
+ * fault:
+ *   - the call either succeeds whole or fails with -ENOMEM;
+ *   - on failure the state is exactly the state before the call (nothing
+ *     half-registered in sysfs, the counts unchanged), and the same call
+ *     then succeeds;
+ *   - on success the state is exactly the state a clean call leaves.
+ * The runner scans kmemleak after the suite, so an error path that leaks
+ * fails it too, and any KASAN/lockdep/WARN report fails the run.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include <sys/syscall.h>
+
+#include "harness.h"
+#include "mdk_sysfs.h"
+
+#define FAULT_DIR	"/sys/kernel/debug"
+#define TP_PARAMS	"/sys/module/mdk_testparent/parameters"
+#define PLATFORM	"/sys/devices/platform"
+#define MDEV_DEVICES	"/sys/bus/mdev/devices"
+#define MDEV_BUS_CLASS	"/sys/class/mdev_bus"
+
+/* No entry point takes more allocations than this (module load: ~500). */
+#define MAX_NTH		4000
+/* Clean calls in a row that end a sweep. */
+#define MAX_MISSES	4
+
+/* The parents the tests use: one per counting model. */
+#define RES_SPEC	"bar0=64 queue=8 vector=16 type=a:bar0=4@4,queue=1,vector=2"
+#define RES_AVAIL	8
+#define MAX_SPEC	"max=4"
+#define MAX_AVAIL	4
+
+struct ctx {
+	int nth_fd;
+	unsigned int id;	/* testparent ID */
+	long avail;		/* baseline available_instances of type a */
+	char uuid[37];
+	int fd;			/* the file the armed call writes */
+	char why[512];		/* what a check found wrong */
+};
+
+/*
+ * An entry point as a state machine: prepare() (unarmed) reaches the state
+ * before the call, act() is the one armed call, before()/after() check the
+ * exact states, undo() (unarmed) goes back from "after" to the baseline.
+ */
+struct op {
+	const char *name;
+	int (*prepare)(struct ctx *c);
+	int (*act)(struct ctx *c);
+	bool (*before)(struct ctx *c);
+	bool (*after)(struct ctx *c);
+	int (*undo)(struct ctx *c);
+};
+
+struct sweep_stats {
+	unsigned int points;	/* the last nth that was reached */
+	unsigned int failed;	/* injected faults that failed the call */
+	unsigned int absorbed;	/* injected faults the call survived */
+};
+
+/* Say what a check found wrong; false, for `return why(...)`. */
+static bool __attribute__((format(printf, 2, 3)))
+why(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* ---- fail-nth ------------------------------------------------------------ */
+
+static int arm(struct ctx *c, unsigned int nth)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof(buf), "%u", nth);
+
+	return pwrite(c->nth_fd, buf, n, 0) == n ? 0 : -errno;
+}
+
+/* Disarm; true if the armed allocation was reached (and made to fail). */
+static bool fired(struct ctx *c)
+{
+	char buf[16] = "";
+	bool hit = pread(c->nth_fd, buf, sizeof(buf) - 1, 0) > 0 &&
+		   strtoul(buf, NULL, 10) == 0;
+
+	if (pwrite(c->nth_fd, "0", 1, 0) != 1)
+		hit = false;
+	return hit;
+}
+
+/* ---- state ---------------------------------------------------------------- */
+
+static void tp_path(struct ctx *c, char *buf, size_t size, const char *rest)
+{
+	snprintf(buf, size, PLATFORM "/mdk_testparent.%u%s", c->id, rest);
+}
+
+static long type_avail(struct ctx *c)
+{
+	char path[256];
+
+	tp_path(c, path, sizeof(path),
+		"/mdev_supported_types/mdk_testparent-a/available_instances");
+	return mdk_read_long(path);
+}
+
+static long tp_nr_mdevs(struct ctx *c)
+{
+	char path[256];
+
+	tp_path(c, path, sizeof(path), "/nr_mdevs");
+	return mdk_read_long(path);
+}
+
+static int type_devices(struct ctx *c)
+{
+	char path[256];
+
+	tp_path(c, path, sizeof(path),
+		"/mdev_supported_types/mdk_testparent-a/devices");
+	return mdk_count_dir(path);
+}
+
+/* Whether the mdev c->uuid exists, checked in every place it shows. */
+static bool mdev_whole(struct ctx *c, bool want)
+{
+	char path[256], rest[64];
+	bool bus, child, link, typelink;
+
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s", c->uuid);
+	bus = mdk_exists(path);
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s/mdev_type", c->uuid);
+	typelink = mdk_exists(path);
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s/driver", c->uuid);
+	link = mdk_exists(path);
+	snprintf(rest, sizeof(rest), "/%s", c->uuid);
+	tp_path(c, path, sizeof(path), rest);
+	child = mdk_exists(path);
+	if (bus == want && child == want && typelink == want && link == want)
+		return true;
+	return why(c, "mdev %s: want %s, have bus %d child %d mdev_type %d driver %d",
+		   c->uuid, want ? "whole" : "gone", bus, child, typelink, link);
+}
+
+static bool mdev_state(struct ctx *c, bool present)
+{
+	long avail = type_avail(c), nr = tp_nr_mdevs(c);
+	int devs = type_devices(c);
+
+	if (!mdev_whole(c, present))
+		return false;
+	if (avail != c->avail - present || nr != present || devs != present)
+		return why(c, "mdev %s: want available %ld, probed %d, devices %d; have %ld %ld %d",
+			   present ? "present" : "absent", c->avail - present,
+			   present, present, avail, nr, devs);
+	return true;
+}
+
+static bool mdev_absent(struct ctx *c) { return mdev_state(c, false); }
+static bool mdev_present(struct ctx *c) { return mdev_state(c, true); }
+
+static int open_attr(struct ctx *c, const char *path)
+{
+	c->fd = open(path, O_WRONLY | O_CLOEXEC);
+	return c->fd < 0 ? -errno : 0;
+}
+
+static int write_fd(struct ctx *c, const char *s)
+{
+	return write(c->fd, s, strlen(s)) < 0 ? -errno : 0;
+}
+
+/* ---- create and remove ---------------------------------------------------- */
+
+static int create_prepare(struct ctx *c)
+{
+	char path[256];
+
+	tp_path(c, path, sizeof(path),
+		"/mdev_supported_types/mdk_testparent-a/create");
+	return open_attr(c, path);
+}
+
+static int create_act(struct ctx *c)
+{
+	return write_fd(c, c->uuid);
+}
+
+static int remove_mdev(struct ctx *c)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s/remove", c->uuid);
+	return mdk_write_str(path, "1");
+}
+
+static const struct op op_create = {
+	.name = "create", .prepare = create_prepare, .act = create_act,
+	.before = mdev_absent, .after = mdev_present, .undo = remove_mdev,
+};
+
+static int remove_prepare(struct ctx *c)
+{
+	char path[256];
+	int ret = create_prepare(c);
+
+	if (!ret)
+		ret = create_act(c);
+	if (c->fd >= 0)
+		close(c->fd);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), MDEV_DEVICES "/%s/remove", c->uuid);
+	return open_attr(c, path);
+}
+
+static int remove_act(struct ctx *c)
+{
+	return write_fd(c, "1");
+}
+
+static const struct op op_remove = {
+	.name = "remove", .prepare = remove_prepare, .act = remove_act,
+	.before = mdev_present, .after = mdev_absent,
+};
+
+/* ---- parent registration and unregistration ------------------------------- */
+
+static bool parent_state(struct ctx *c, bool want)
+{
+	char path[256], dev[64];
+	bool pdev, cls, types;
+	long avail;
+
+	tp_path(c, path, sizeof(path), "");
+	pdev = mdk_exists(path);
+	snprintf(dev, sizeof(dev), "/mdk_testparent.%u", c->id);
+	snprintf(path, sizeof(path), MDEV_BUS_CLASS "%s", dev);
+	cls = mdk_exists(path);
+	tp_path(c, path, sizeof(path), "/mdev_supported_types");
+	types = mdk_exists(path);
+	if (pdev != want || cls != want || types != want)
+		return why(c, "parent %u: want %s, have device %d class %d types %d",
+			   c->id, want ? "registered" : "gone", pdev, cls, types);
+	avail = want ? type_avail(c) : c->avail;
+	if (avail != c->avail)
+		return why(c, "parent %u: available_instances %ld, want %ld",
+			   c->id, avail, c->avail);
+	if (mdk_count_dir(MDEV_DEVICES) != 0)
+		return why(c, "mdevs left on the bus");
+	return true;
+}
+
+static bool parent_absent(struct ctx *c) { return parent_state(c, false); }
+static bool parent_present(struct ctx *c) { return parent_state(c, true); }
+
+static int new_device_prepare(struct ctx *c)
+{
+	return open_attr(c, TP_PARAMS "/new_device");
+}
+
+static int new_device_act(struct ctx *c)
+{
+	char spec[128];
+
+	snprintf(spec, sizeof(spec), "%u %s", c->id,
+		 c->avail == RES_AVAIL ? RES_SPEC : MAX_SPEC);
+	return write_fd(c, spec);
+}
+
+static int del_device(struct ctx *c)
+{
+	char id[16];
+
+	snprintf(id, sizeof(id), "%u", c->id);
+	return mdk_write_str(TP_PARAMS "/del_device", id);
+}
+
+static const struct op op_register = {
+	.name = "parent register", .prepare = new_device_prepare,
+	.act = new_device_act, .before = parent_absent,
+	.after = parent_present, .undo = del_device,
+};
+
+/* Unregistration with two mdevs on the parent: it removes them. */
+static int unregister_prepare(struct ctx *c)
+{
+	int ret = new_device_prepare(c);
+
+	if (!ret)
+		ret = new_device_act(c);
+	if (c->fd >= 0)
+		close(c->fd);
+	for (int i = 0; i < 2 && !ret; i++) {
+		mdk_make_uuid(c->uuid, 0xfa017000 + c->id, 2, i);
+		ret = create_prepare(c);
+		if (!ret)
+			ret = create_act(c);
+		if (c->fd >= 0)
+			close(c->fd);
+	}
+	return ret ? ret : open_attr(c, TP_PARAMS "/del_device");
+}
+
+static int unregister_act(struct ctx *c)
+{
+	char id[16];
+
+	snprintf(id, sizeof(id), "%u", c->id);
+	return write_fd(c, id);
+}
+
+static bool parent_with_mdevs(struct ctx *c)
+{
+	char path[256];
+	long avail = type_avail(c), nr = tp_nr_mdevs(c);
+	int bus = mdk_count_dir(MDEV_DEVICES);
+	bool cls;
+
+	snprintf(path, sizeof(path), MDEV_BUS_CLASS "/mdk_testparent.%u", c->id);
+	cls = mdk_exists(path);
+	if (cls && bus == 2 && nr == 2 && avail == c->avail - 2)
+		return true;
+	return why(c, "parent %u with two mdevs: have class %d, %d on the bus, %ld probed, available %ld",
+		   c->id, cls, bus, nr, avail);
+}
+
+static const struct op op_unregister = {
+	.name = "parent unregister", .prepare = unregister_prepare,
+	.act = unregister_act, .before = parent_with_mdevs,
+	.after = parent_absent,
+};
+
+/* ---- module load ------------------------------------------------------------ */
+
+static bool core_state(struct ctx *c, bool want)
+{
+	bool mod = mdk_exists("/sys/module/mdev_core");
+	bool bus = mdk_exists("/sys/bus/mdev");
+	bool cls = mdk_exists(MDEV_BUS_CLASS);
+
+	if (mod == want && bus == want && cls == want)
+		return true;
+	return why(c, "mdev_core: want %s, have module %d bus %d class %d",
+		   want ? "loaded" : "gone", mod, bus, cls);
+}
+
+static bool core_absent(struct ctx *c) { return core_state(c, false); }
+static bool core_present(struct ctx *c) { return core_state(c, true); }
+
+static int load_prepare(struct ctx *c)
+{
+	char path[512] = "";
+	FILE *f = popen("modinfo -n mdev_core", "r");
+
+	if (!f)
+		return -errno;
+	if (!fgets(path, sizeof(path), f))
+		path[0] = '\0';
+	pclose(f);
+	path[strcspn(path, "\n")] = '\0';
+	c->fd = open(path, O_RDONLY | O_CLOEXEC);
+	return c->fd < 0 ? -errno : 0;
+}
+
+static int load_act(struct ctx *c)
+{
+	return syscall(SYS_finit_module, c->fd, "", 0) ? -errno : 0;
+}
+
+static int unload_core(struct ctx *c)
+{
+	return syscall(SYS_delete_module, "mdev_core", O_NONBLOCK) ? -errno : 0;
+}
+
+static const struct op op_load = {
+	.name = "module load", .prepare = load_prepare, .act = load_act,
+	.before = core_absent, .after = core_present, .undo = unload_core,
+};
+
+/* ---- the sweep --------------------------------------------------------------- */
+
+/*
+ * Arm the nth allocation of op->act for n = 1, 2, ... until the call
+ * completes without reaching it. 0, or -1 with c->why set.
+ */
+static int sweep(struct ctx *c, const struct op *op, struct sweep_stats *st)
+{
+	unsigned int misses = 0, last_nth = 0;
+
+	memset(st, 0, sizeof(*st));
+	for (unsigned int nth = 1; nth <= MAX_NTH; nth++) {
+		bool hit;
+		int ret;
+
+		last_nth = nth;
+		c->fd = -1;
+		ret = op->prepare(c);
+		if (ret) {
+			why(c, "%s: preparing for fault %u failed: %s", op->name,
+			    nth, strerror(-ret));
+			return -1;
+		}
+		if (arm(c, nth)) {
+			why(c, "fail-nth: %s", strerror(errno));
+			return -1;
+		}
+		ret = op->act(c);
+		hit = fired(c);
+		if (ret && !hit) {
+			why(c, "%s failed with %s without an injected fault",
+			    op->name, strerror(-ret));
+			return -1;
+		}
+		if (ret && ret != -ENOMEM) {
+			why(c, "%s: fault %u gave %s, not ENOMEM", op->name,
+			    nth, strerror(-ret));
+			return -1;
+		}
+		if (ret) {
+			st->failed++;
+			if (!op->before(c))
+				goto bad_state;
+			ret = op->act(c);	/* again, unarmed */
+			if (ret) {
+				why(c, "%s after fault %u: retry failed: %s",
+				    op->name, nth, strerror(-ret));
+				return -1;
+			}
+		} else if (hit) {
+			st->absorbed++;
+		}
+		if (c->fd >= 0)
+			close(c->fd);
+		if (!op->after(c))
+			goto bad_state;
+		if (op->undo && (ret = op->undo(c))) {
+			why(c, "%s after fault %u: undo failed: %s", op->name,
+			    nth, strerror(-ret));
+			return -1;
+		}
+		/*
+		 * Page allocations come and go with slab refills, so a call
+		 * may pass the nth without having made its last one: stop
+		 * only after a few clean calls in a row.
+		 */
+		if (hit) {
+			st->points = nth;
+			misses = 0;
+		} else if (++misses == MAX_MISSES) {
+			return 0;
+		}
+	}
+	why(c, "%s: still reaching allocation %u", op->name, MAX_NTH);
+	return -1;
+
+bad_state:
+	{
+		char found[sizeof(c->why)];
+
+		memcpy(found, c->why, sizeof(found));
+		snprintf(c->why, sizeof(c->why), "%.40s, after fault %u: %.440s",
+			 op->name, last_nth, found);
+	}
+	return -1;
+}
+
+/* ---- fixture --------------------------------------------------------------- */
+
+FIXTURE(fault) {
+	struct ctx c;
+};
+
+FIXTURE_VARIANT(fault) {
+	bool slab;
+};
+
+FIXTURE_VARIANT_ADD(fault, failslab) { .slab = true };
+FIXTURE_VARIANT_ADD(fault, fail_page_alloc) { .slab = false };
+
+static int knob(const char *attr, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), FAULT_DIR "/%s", attr);
+	return mdk_write_str(path, val);
+}
+
+/* Only the variant's allocator takes part; defaults restored at teardown. */
+static int set_knobs(bool slab, bool on)
+{
+	bool s = on && slab, p = on && !slab;
+
+	return knob("failslab/verbose", "0") ||
+	       knob("failslab/ignore-gfp-wait", s ? "N" : "Y") ||
+	       knob("fail_page_alloc/verbose", "0") ||
+	       knob("fail_page_alloc/ignore-gfp-wait", p ? "N" : "Y") ||
+	       knob("fail_page_alloc/ignore-gfp-highmem", p ? "N" : "Y") ||
+	       knob("fail_page_alloc/min-order", p ? "0" : "1");
+}
+
+FIXTURE_SETUP(fault)
+{
+	if (!mdk_exists(FAULT_DIR "/failslab"))
+		SKIP(return, "no failslab in debugfs: not the debug kernel");
+	ASSERT_EQ(0, set_knobs(variant->slab, true));
+	self->c.nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->c.nth_fd);
+	self->c.fd = -1;
+	mdk_sh("rmmod mdk_testparent 2>/dev/null; rmmod mdev_core 2>/dev/null");
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	set_knobs(variant->slab, false);
+	if (self->c.nth_fd >= 0)
+		close(self->c.nth_fd);
+	mdk_sh("rmmod mdk_testparent 2>/dev/null; rmmod mdev_core 2>/dev/null");
+}
+
+static void report(struct __test_metadata *_metadata, bool slab,
+		   const char *what, const struct sweep_stats *st)
+{
+	TH_LOG("%s: last fault point %u; %u faults failed the call cleanly, %u were absorbed",
+	       what, st->points, st->failed, st->absorbed);
+	/*
+	 * Every entry point allocates from slab, so a failslab sweep that
+	 * failed nothing tested nothing. Page allocations depend on slab
+	 * refills: a call may make none.
+	 */
+	if (slab)
+		EXPECT_LT(0, st->failed);
+}
+
+#define SWEEP(op) do {							\
+	struct sweep_stats st;						\
+	int __r = sweep(&self->c, &(op), &st);				\
+	if (__r)							\
+		TH_LOG("%s", self->c.why);				\
+	ASSERT_EQ(0, __r);						\
+	report(_metadata, variant->slab, (op).name, &st);				\
+} while (0)
+
+static int load_parent(struct ctx *c, unsigned int id, bool res)
+{
+	c->id = id;
+	c->avail = res ? RES_AVAIL : MAX_AVAIL;
+	if (mdk_sh("modprobe mdev_core && modprobe mdk_testparent"))
+		return -1;
+	c->fd = -1;
+	if (new_device_prepare(c) || new_device_act(c))
+		return -1;
+	close(c->fd);
+	return 0;
+}
+
+TEST_F_TIMEOUT(fault, module_load, 900)
+{
+	SWEEP(op_load);
+}
+
+TEST_F_TIMEOUT(fault, parent_register, 600)
+{
+	ASSERT_EQ(0, mdk_sh("modprobe mdev_core && modprobe mdk_testparent"));
+	self->c.id = 7;
+	self->c.avail = RES_AVAIL;
+	SWEEP(op_register);
+}
+
+TEST_F_TIMEOUT(fault, parent_unregister, 600)
+{
+	ASSERT_EQ(0, mdk_sh("modprobe mdev_core && modprobe mdk_testparent"));
+	self->c.id = 8;
+	self->c.avail = RES_AVAIL;
+	SWEEP(op_unregister);
+}
+
+TEST_F_TIMEOUT(fault, create_resource_parent, 600)
+{
+	ASSERT_EQ(0, load_parent(&self->c, 0, true));
+	mdk_make_uuid(self->c.uuid, 0xfa017000, 0, 0);
+	SWEEP(op_create);
+}
+
+TEST_F_TIMEOUT(fault, create_counting_parent, 600)
+{
+	ASSERT_EQ(0, load_parent(&self->c, 1, false));
+	mdk_make_uuid(self->c.uuid, 0xfa017001, 0, 0);
+	SWEEP(op_create);
+}
+
+TEST_F_TIMEOUT(fault, remove, 600)
+{
+	ASSERT_EQ(0, load_parent(&self->c, 0, true));
+	mdk_make_uuid(self->c.uuid, 0xfa017002, 0, 0);
+	SWEEP(op_remove);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# install.sh KVER DESTDIR PREFIX - `make install`:
+#   - the modules (modules_install into /lib/modules/<release>/updates, so
+#     they take precedence over the kernel's own, then depmod);
+#   - udev/*.rules into /etc/udev/rules.d (60-mdevctl.rules replaces
+#     mdevctl's rule, which calls a path Debian does not install);
+#   - udev/modprobe.d/*.conf into /etc/modprobe.d ("modprobe mdev" loads
+#     mdev_core; the kernel's mdev.ko is not loaded in its place);
+#   - the tools into PREFIX/bin.
+# KVER empty: the running kernel; a release: /lib/modules/KVER/build (or
+# KDIR=); a bed kernel (6.12, 6.1, debug): its unpacked package, which with
+# DESTDIR= gives a staged install for packaging or inspection.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kver=${1:-} destdir=${2:-} prefix=${3:-/usr/local}
+
+src=$("$MDK_ROOT/tools/vm/kbuild.sh" "$kver" modules)
+if [ -n "$kver" ] && "$MDK_ROOT/tools/vm/kernel.sh" list | grep -qx -- "$kver"; then
+	eval "$("$MDK_ROOT/tools/vm/kernel.sh" env "$kver")"
+else
+	KABI=${kver:-$(uname -r)}
+	KBUILD=${KDIR:-/lib/modules/$KABI/build}
+fi
+
+# A kernel configured to sign every module but whose build tree has no key
+# (every distribution's headers): install unsigned instead of failing noisily.
+nosign=()
+key=$(sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"$/\1/p' "$KBUILD/.config" 2>/dev/null)
+if grep -q '^CONFIG_MODULE_SIG_ALL=y' "$KBUILD/.config" 2>/dev/null &&
+   [ ! -e "$key" ] && [ ! -e "$KBUILD/$key" ]; then
+	mdk_log "not signing the modules: $KABI's build tree has no signing key ($key)"
+	nosign=(CONFIG_MODULE_SIG_ALL=)
+fi
+
+mdk_log "installing modules for $KABI into ${destdir:-/}lib/modules/$KABI/updates"
+make -C "$KBUILD" M="$src" INSTALL_MOD_DIR=updates "${nosign[@]}" \
+	${destdir:+INSTALL_MOD_PATH="$destdir"} modules_install >&2
+if [ -z "$destdir" ] || [ -d "$destdir/lib/modules/$KABI/kernel" ]; then
+	depmod ${destdir:+-b "$destdir"} -a "$KABI"
+else
+	mdk_log "not running depmod: $destdir holds no kernel modules of $KABI"
+fi
+
+install -d "$destdir/etc/udev/rules.d" "$destdir/etc/modprobe.d"
+install -m 0644 "$MDK_ROOT"/udev/*.rules "$destdir/etc/udev/rules.d/"
+install -m 0644 "$MDK_ROOT"/udev/modprobe.d/*.conf "$destdir/etc/modprobe.d/"
+if [ -d "$MDK_BUILD/tools/bin" ]; then
+	install -d "$destdir$prefix/bin"
+	install -m 0755 "$MDK_BUILD"/tools/bin/* "$destdir$prefix/bin/"
+fi
+if [ -z "$destdir" ] && command -v udevadm >/dev/null; then
+	udevadm control --reload 2>/dev/null || true
+fi
+mdk_log "installed; the kernel's mdev.ko will not be loaded in place of mdev_core (/etc/modprobe.d/mdevkit.conf)"
