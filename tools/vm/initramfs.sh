@@ -13,9 +13,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 # Host programs copied into the VM, with the shared libraries they need.
-BASE_BINS="/bin/busybox /bin/kmod /usr/bin/udevadm /usr/bin/mdevctl
+BASE_BINS="/bin/busybox /bin/dash /bin/kmod /usr/bin/udevadm /usr/bin/mdevctl
 	/usr/bin/lspci /usr/bin/setpci"
-BASE_PKGS="busybox-static kmod udev mdevctl pciutils libc6"
+BASE_PKGS="busybox-static dash kmod udev mdevctl pciutils libc6"
 
 mkcpio() { # DIR OUT
 	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$2.tmp"
@@ -40,8 +40,18 @@ build_base() {
 	for a in $(/bin/busybox --list); do
 		[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
 	done
+	# /bin/sh is dash, as on Debian: busybox's sh runs its own applets
+	# (modprobe, insmod, ...) ahead of PATH, and the tests must run the
+	# programs users have.
+	ln -sf dash "$root/bin/sh"
+	for a in modprobe insmod rmmod lsmod depmod modinfo; do
+		echo "alias $a=/sbin/$a"
+	done >"$root/etc/profile"
+	# kmod's tools, not busybox's applets, wherever PATH finds them: they
+	# are what users run (modprobe.d "install" lines, softdeps, messages).
 	for a in modprobe insmod rmmod lsmod depmod modinfo; do
 		ln -sf ../bin/kmod "$root/sbin/$a"
+		ln -sf kmod "$root/bin/$a"
 	done
 	# systemd-udevd is udevadm under another name (as on the host).
 	mkdir -p "$root/lib/systemd"
