@@ -135,14 +135,23 @@ static int __mdk_register_parent(struct mdev_parent *parent, struct device *dev,
 	ret = mdk_types_add(parent->mdk);
 	if (ret)
 		goto err_free;
+	/*
+	 * Upstream warns and goes on; but mdevctl and libvirt find parents
+	 * through class mdev_bus, so a parent without the link is unusable.
+	 */
 	ret = class_compat_create_link(mdk_bus_class, dev, NULL);
-	if (ret)
-		dev_warn(dev, "no link in class mdev_bus: %d\n", ret);
+	if (ret) {
+		dev_err(dev, "cannot link the parent in class mdev_bus: %d\n",
+			ret);
+		goto err_types_remove;
+	}
 
 	dev_info(dev, "MDEV: Registered\n");
 	kobject_uevent_env(&dev->kobj, KOBJ_CHANGE, mdk_env_registered);
 	return 0;
 
+err_types_remove:
+	mdk_types_remove(parent->mdk);
 err_free:
 	mdk_parent_free(parent->mdk);
 	parent->mdk = NULL;
