@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 
 #include "harness.h"
+#include "mdk_sysfs.h"
 
 #define TP_PARAMS	"/sys/module/mdk_testparent/parameters"
 #define TP_DRIVER	"/sys/bus/platform/drivers/mdk_testparent"
@@ -33,39 +34,12 @@ static const char parent_spec[] =
 	" type=m:bar0=16@16,queue=4,vector=8"
 	" type=o:opaque0=1,bar0=1";
 
-/* Write a string in one write(2); 0 or -errno. */
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return n;
-}
-
-static long read_long(const char *path)
-{
-	char buf[64] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? strtol(buf, NULL, 0) : -EIO;
-}
-
 static long type_long(int type, const char *attr)
 {
 	char path[256];
 
 	snprintf(path, sizeof(path), TYPES_DIR "%s/%s", type_names[type], attr);
-	return read_long(path);
+	return mdk_read_long(path);
 }
 
 static int create(int type, const char *uuid)
@@ -73,7 +47,7 @@ static int create(int type, const char *uuid)
 	char path[256];
 
 	snprintf(path, sizeof(path), TYPES_DIR "%s/create", type_names[type]);
-	return write_str(path, uuid);
+	return mdk_write_str(path, uuid);
 }
 
 static int remove_mdev(const char *uuid)
@@ -81,7 +55,7 @@ static int remove_mdev(const char *uuid)
 	char path[256];
 
 	snprintf(path, sizeof(path), MDEV_DEVICES "/%.36s/remove", uuid);
-	return write_str(path, "1");
+	return mdk_write_str(path, "1");
 }
 
 static int nr_mdevs(void)
@@ -98,28 +72,16 @@ static int nr_mdevs(void)
 	return n;
 }
 
-static void make_uuid(char *buf, unsigned int a, unsigned int b, unsigned int c)
-{
-	snprintf(buf, 37, "%08x-%04x-4000-8000-%012x", a, b & 0xffff, c);
-}
-
-static int sh(const char *cmd)
-{
-	int st = system(cmd);
-
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int load_parent(void)
 {
-	if (sh("modprobe mdev_core && modprobe mdk_testparent"))
+	if (mdk_sh("modprobe mdev_core && modprobe mdk_testparent"))
 		return -1;
-	return write_str(TP_PARAMS "/new_device", parent_spec);
+	return mdk_write_str(TP_PARAMS "/new_device", parent_spec);
 }
 
 static int unload_all(void)
 {
-	return sh("rmmod mdk_testparent 2>/dev/null; rmmod mdev_core");
+	return mdk_sh("rmmod mdk_testparent 2>/dev/null; rmmod mdev_core");
 }
 
 /* Create until EUSERS; count, then remove what was made. */
@@ -130,7 +92,7 @@ static long trial(int type, unsigned int tag)
 	int ret;
 
 	for (;;) {
-		make_uuid(made[k], 0xfffff000 + type, tag, k);
+		mdk_make_uuid(made[k], 0xfffff000 + type, tag, k);
 		ret = create(type, made[k]);
 		if (ret)
 			break;
@@ -174,7 +136,7 @@ static void worker_cycle(struct worker *w, unsigned int i)
 
 	if (w->nr_live == KEEP || (w->nr_live && rand_r(&w->seed) % 2))
 		worker_drop_oldest(w);
-	make_uuid(uuid, w->id, w->phase, i);
+	mdk_make_uuid(uuid, w->id, w->phase, i);
 	ret = create(type, uuid);
 	if (!ret) {
 		memcpy(w->live[w->nr_live++], uuid, sizeof(uuid));
@@ -257,11 +219,11 @@ TEST_TIMEOUT(threads_create_and_remove_mixed_types_with_exact_accounting, 1500)
 		for (int t = 0; t < NR_TYPES; t++)
 			EXPECT_EQ(initial[t], type_long(t, "available_instances"));
 		EXPECT_EQ(0, nr_mdevs());
-		EXPECT_EQ(0, read_long(TP_DEV "/nr_mdevs"));
+		EXPECT_EQ(0, mdk_read_long(TP_DEV "/nr_mdevs"));
 	}
 	TH_LOG("%ld creates, %ld refused with EUSERS", created, eusers);
 	EXPECT_GT(created, NR_THREADS * total / 2);
-	EXPECT_EQ(0, read_long(TP_DEV "/grant_errors"));
+	EXPECT_EQ(0, mdk_read_long(TP_DEV "/grant_errors"));
 	EXPECT_EQ(0, unload_all());
 }
 
@@ -283,7 +245,7 @@ static void *hammer_main(void *arg)
 	int ret;
 
 	for (unsigned int i = 0; !*h->stop; i++) {
-		make_uuid(uuid, 0x1000 + h->id, 0, i);
+		mdk_make_uuid(uuid, 0x1000 + h->id, 0, i);
 		ret = create(i % NR_TYPES, uuid);
 		if (!ret) {
 			h->ok++;
@@ -316,7 +278,7 @@ static int hammer_during(struct __test_metadata *_metadata, const char *action)
 		pthread_create(&h[i].thread, NULL, hammer_main, &h[i]);
 	}
 	usleep(500 * 1000);
-	ret = sh(action);
+	ret = mdk_sh(action);
 	usleep(200 * 1000);
 	stop = true;
 	for (int i = 0; i < NR_THREADS; i++) {
@@ -341,11 +303,11 @@ TEST_TIMEOUT(parent_unbind_while_creates_are_in_flight, 300)
 	ASSERT_EQ(0, load_parent());
 	for (int t = 0; t < NR_TYPES; t++)
 		initial[t] = type_long(t, "available_instances");
-	ASSERT_EQ(0, write_str(TP_DEV "/probe_delay_ms", "5"));
+	ASSERT_EQ(0, mdk_write_str(TP_DEV "/probe_delay_ms", "5"));
 	EXPECT_EQ(0, hammer_during(_metadata,
 				   "echo mdk_testparent.0 >" TP_DRIVER "/unbind"));
 	EXPECT_EQ(0, nr_mdevs());
-	ASSERT_EQ(0, write_str(TP_DRIVER "/bind", "mdk_testparent.0"));
+	ASSERT_EQ(0, mdk_write_str(TP_DRIVER "/bind", "mdk_testparent.0"));
 	for (int t = 0; t < NR_TYPES; t++)
 		EXPECT_EQ(initial[t], type_long(t, "available_instances"));
 	EXPECT_EQ(0, unload_all());
@@ -354,7 +316,7 @@ TEST_TIMEOUT(parent_unbind_while_creates_are_in_flight, 300)
 TEST_TIMEOUT(parent_module_unload_while_creates_are_in_flight, 300)
 {
 	ASSERT_EQ(0, load_parent());
-	ASSERT_EQ(0, write_str(TP_DEV "/probe_delay_ms", "5"));
+	ASSERT_EQ(0, mdk_write_str(TP_DEV "/probe_delay_ms", "5"));
 	EXPECT_EQ(0, hammer_during(_metadata, "rmmod mdk_testparent"));
 	EXPECT_EQ(0, nr_mdevs());
 	EXPECT_EQ(0, unload_all());
@@ -363,7 +325,7 @@ TEST_TIMEOUT(parent_module_unload_while_creates_are_in_flight, 300)
 TEST_TIMEOUT(parent_removal_while_mdevs_exist_and_removes_are_in_flight, 300)
 {
 	ASSERT_EQ(0, load_parent());
-	ASSERT_EQ(0, write_str(TP_DEV "/remove_delay_ms", "2"));
+	ASSERT_EQ(0, mdk_write_str(TP_DEV "/remove_delay_ms", "2"));
 	EXPECT_EQ(0, hammer_during(_metadata, "echo 0 >" TP_PARAMS "/del_device"));
 	EXPECT_EQ(0, nr_mdevs());
 	EXPECT_EQ(0, unload_all());
@@ -377,16 +339,16 @@ TEST_TIMEOUT(slow_remove_does_not_block_creates_on_the_parent, 120)
 	pid_t pid;
 
 	ASSERT_EQ(0, load_parent());
-	make_uuid(uuid, 0xabc, 0, 0);
+	mdk_make_uuid(uuid, 0xabc, 0, 0);
 	ASSERT_EQ(0, create(0, uuid));
 	/* Long enough to still be in flight on the slow debug kernel. */
-	ASSERT_EQ(0, write_str(TP_DEV "/remove_delay_ms", "10000"));
+	ASSERT_EQ(0, mdk_write_str(TP_DEV "/remove_delay_ms", "10000"));
 	pid = fork();
 	if (pid == 0)
 		_exit(remove_mdev(uuid) ? 1 : 0);
 	usleep(1000 * 1000);
-	ASSERT_EQ(0, write_str(TP_DEV "/remove_delay_ms", "0"));
-	make_uuid(other, 0xabc, 0, 1);
+	ASSERT_EQ(0, mdk_write_str(TP_DEV "/remove_delay_ms", "0"));
+	mdk_make_uuid(other, 0xabc, 0, 1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	EXPECT_EQ(0, create(1, other));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
