@@ -16,7 +16,7 @@ one() {
 	label=$1 core=$2
 	modprobe "$core"
 	insmod "./$label/mdk_benchparent.ko"
-	echo "$label: $(cat "$type/name") on $(readlink -f /sys/bus/mdev/drivers/mdk_benchparent/module 2>/dev/null || echo ?) (core $core)"
+	echo "$label: type $(cat "$type/name") of mdk_benchparent on $core ($(modinfo -F filename "$core"))"
 	./mdk_bench "$label" "$type" "$ns" "$reps"
 	rmmod mdk_benchparent
 	rmmod "$core"
