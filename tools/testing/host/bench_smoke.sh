@@ -5,12 +5,7 @@
 # gets a row for mdev_core and for the kernel's mdev.ko, and the table comes
 # out. The numbers themselves are not checked (speed is not a test).
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../../.." && pwd)
-. "$here/../lib/tap.sh"
-tap_begin() { :; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/host.sh"
 
 tap_plan 4
 if MDK_BENCH_NS=1,20 MDK_BENCH_REPS=5 MDK_BENCH_ROUNDS=1 \

@@ -4,11 +4,7 @@
 # is (pass, EXPECT and ASSERT failures, skip, crash, timeout, variants), and
 # says what it expected and saw.  Runs on the host.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-. "$here/../lib/tap.sh"
-tap_begin() { :; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/host.sh"
 
 tap_plan 11
 if ! gcc -Wall -Werror -D_GNU_SOURCE -o "$tmp/sample" "$here/harness_sample.c" 2>"$tmp/cc"; then

@@ -6,12 +6,7 @@
 # and nothing is written outside DESTDIR.  Runs on the host; what the files
 # do is tested in the VM by mdev_core_install and mdev_core_mdevctl.
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../../.." && pwd)
-. "$here/../lib/tap.sh"
-tap_begin() { :; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib/host.sh"
 kver=$("$root/tools/vm/kernel.sh" list | head -1)
 
 tap_plan 7
