@@ -33,7 +33,7 @@
 #define MDEV_DEVICES	"/sys/bus/mdev/devices"
 #define MDEV_BUS_CLASS	"/sys/class/mdev_bus"
 
-/* No entry point takes more allocations than this (module load: ~500). */
+/* No entry point reaches this many allocations (parent register: ~150). */
 #define MAX_NTH		4000
 /* Clean calls in a row that end a sweep. */
 #define MAX_MISSES	4
