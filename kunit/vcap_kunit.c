@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit suite mdk_vcap: vfio_mdev standard capabilities (vfio_mdev/vcap.c):
+ * power management, MSI in its four layouts and MSI-X, each checked for
+ * what a guest reads and which bits its writes reach, and capability lookup.
+ */
+
+#include <kunit/test.h>
+#include <linux/kernel.h>
+#include <linux/sizes.h>
+#include <mdevkit/compat.h>
+
+#include "vfio_mdev/vcap.h"
+
+static const struct mdk_vcfg_desc mdk_vcap_test_desc = {
+	.vendor = 0x1af4, .device = 0x10f1, .class = 0x020000,
+	.bars = {
+		[0] = { .size = SZ_16K },
+		[2] = { .size = SZ_64K, .flags = MDK_VCFG_BAR_64 },
+		[4] = { .size = 32, .flags = MDK_VCFG_BAR_IO },
+	},
+};
+
+static struct mdk_vcfg *mdk_vcap_test_new(struct kunit *test)
+{
+	struct mdk_vcfg *cfg = kunit_kzalloc(test, sizeof(*cfg), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, cfg);
+	KUNIT_ASSERT_EQ(test, 0, mdk_vcfg_init(cfg, &mdk_vcap_test_desc));
+	return cfg;
+}
+
+static u32 rd(struct kunit *test, struct mdk_vcfg *cfg, unsigned int off,
+	      unsigned int len)
+{
+	u8 buf[4] = {};
+
+	KUNIT_EXPECT_EQ(test, 0, mdk_vcfg_read(cfg, off, buf, len));
+	return get_unaligned_le32(buf);
+}
+
+/* Write all-ones; what reads back. */
+static u32 ones(struct kunit *test, struct mdk_vcfg *cfg, unsigned int off,
+		unsigned int len)
+{
+	static const u8 ff[4] = { 0xff, 0xff, 0xff, 0xff };
+
+	KUNIT_EXPECT_EQ(test, 0, mdk_vcfg_write(cfg, off, ff, len));
+	return rd(test, cfg, off, len);
+}
+
+static void mdk_vcap_pm_registers(struct kunit *test)
+{
+	struct mdk_vcfg *cfg = mdk_vcap_test_new(test);
+	int pm = mdk_vcap_add_pm(cfg);
+
+	KUNIT_ASSERT_GE(test, pm, MDK_VCFG_CAP_START);
+	KUNIT_EXPECT_EQ(test, pm, mdk_vcap_find(cfg, PCI_CAP_ID_PM));
+	KUNIT_EXPECT_EQ(test, 3, rd(test, cfg, pm + PCI_PM_PMC, 2));
+	KUNIT_EXPECT_EQ(test, 3, ones(test, cfg, pm + PCI_PM_PMC, 2));
+	/* D3hot written; PME_Status clear stays clear; No_Soft_Reset set. */
+	KUNIT_EXPECT_EQ(test, PCI_PM_CTRL_NO_SOFT_RESET | 3,
+			ones(test, cfg, pm + PCI_PM_CTRL, 2));
+	cfg->data[pm + PCI_PM_CTRL + 1] |= PCI_PM_CTRL_PME_STATUS >> 8;
+	KUNIT_EXPECT_EQ(test, PCI_PM_CTRL_NO_SOFT_RESET,
+			ones(test, cfg, pm + PCI_PM_CTRL, 2) & ~3U);
+}
+
+struct mdk_vcap_msi_case {
+	const char *what;
+	bool addr64, maskable;
+	unsigned int len, data, mask;
+};
+
+static const struct mdk_vcap_msi_case mdk_vcap_msi_cases[] = {
+	{ "32-bit", false, false, 0x0a, PCI_MSI_DATA_32, 0 },
+	{ "64-bit", true, false, 0x0e, PCI_MSI_DATA_64, 0 },
+	{ "32-bit maskable", false, true, 0x14, PCI_MSI_DATA_32,
+	  PCI_MSI_MASK_32 },
+	{ "64-bit maskable", true, true, 0x18, PCI_MSI_DATA_64,
+	  PCI_MSI_MASK_64 },
+};
+
+static void mdk_vcap_msi_desc(const struct mdk_vcap_msi_case *t, char *desc)
+{
+	strscpy(desc, t->what, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(mdk_vcap_msi, mdk_vcap_msi_cases, mdk_vcap_msi_desc);
+
+static void mdk_vcap_msi_layout(struct kunit *test)
+{
+	const struct mdk_vcap_msi_case *t = test->param_value;
+	struct mdk_vcfg *cfg = mdk_vcap_test_new(test);
+	int msi = mdk_vcap_add_msi(cfg, 8, t->addr64, t->maskable);
+	u16 flags = 3 << 1 | (t->addr64 ? PCI_MSI_FLAGS_64BIT : 0) |
+		    (t->maskable ? PCI_MSI_FLAGS_MASKBIT : 0);
+
+	KUNIT_ASSERT_EQ(test, MDK_VCFG_CAP_START, msi);
+	/* The next capability goes right after this one's size. */
+	KUNIT_EXPECT_EQ(test, ALIGN(msi + t->len, 4), cfg->cap_free);
+	KUNIT_EXPECT_EQ(test, flags, rd(test, cfg, msi + PCI_MSI_FLAGS, 2));
+	KUNIT_EXPECT_EQ(test, flags | PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE,
+			ones(test, cfg, msi + PCI_MSI_FLAGS, 2));
+	KUNIT_EXPECT_EQ(test, 0xfffffffc,
+			ones(test, cfg, msi + PCI_MSI_ADDRESS_LO, 4));
+	if (t->addr64)
+		KUNIT_EXPECT_EQ(test, 0xffffffff,
+				ones(test, cfg, msi + PCI_MSI_ADDRESS_HI, 4));
+	KUNIT_EXPECT_EQ(test, 0xffff, ones(test, cfg, msi + t->data, 2));
+	if (t->maskable) {
+		KUNIT_EXPECT_EQ(test, 0xff, ones(test, cfg, msi + t->mask, 4));
+		KUNIT_EXPECT_EQ(test, 0, ones(test, cfg, msi + t->mask + 4, 4));
+	}
+}
+
+static void mdk_vcap_msi_rejects_bad_counts(struct kunit *test)
+{
+	struct mdk_vcfg *cfg = mdk_vcap_test_new(test);
+
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_msi(cfg, 0, true, true));
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_msi(cfg, 3, true, true));
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_msi(cfg, 64, true, true));
+	KUNIT_EXPECT_EQ(test, -ENOENT, mdk_vcap_find(cfg, PCI_CAP_ID_MSI));
+	KUNIT_EXPECT_LE(test, 0, mdk_vcap_add_msi(cfg, 32, false, true));
+	KUNIT_EXPECT_EQ(test, 0xffffffff,
+			ones(test, cfg, mdk_vcap_find(cfg, PCI_CAP_ID_MSI) +
+			     PCI_MSI_MASK_32, 4));
+}
+
+static void mdk_vcap_msix_registers(struct kunit *test)
+{
+	struct mdk_vcfg *cfg = mdk_vcap_test_new(test);
+	int msix = mdk_vcap_add_msix(cfg, 100, 2, 0x2000, 2, 0x3000);
+
+	KUNIT_ASSERT_GE(test, msix, MDK_VCFG_CAP_START);
+	KUNIT_EXPECT_EQ(test, msix, mdk_vcap_find(cfg, PCI_CAP_ID_MSIX));
+	KUNIT_EXPECT_EQ(test, 99, rd(test, cfg, msix + PCI_MSIX_FLAGS, 2));
+	KUNIT_EXPECT_EQ(test, 99 | PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL,
+			ones(test, cfg, msix + PCI_MSIX_FLAGS, 2));
+	KUNIT_EXPECT_EQ(test, 0x2002, ones(test, cfg, msix + PCI_MSIX_TABLE, 4));
+	KUNIT_EXPECT_EQ(test, 0x3002, ones(test, cfg, msix + PCI_MSIX_PBA, 4));
+}
+
+static void mdk_vcap_msix_rejects_bad_locations(struct kunit *test)
+{
+	struct mdk_vcfg *cfg = mdk_vcap_test_new(test);
+
+	/* Counts, BARs that do not exist or are I/O or an upper half. */
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_msix(cfg, 0, 0, 0, 0, 0x1000));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			mdk_vcap_add_msix(cfg, 2049, 2, 0, 2, 0x8000));
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_msix(cfg, 4, 1, 0, 0, 0));
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_msix(cfg, 4, 3, 0, 0, 0x100));
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_msix(cfg, 1, 4, 0, 0, 0x100));
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_msix(cfg, 1, 6, 0, 0, 0x100));
+	/* Misaligned, or running past the end of the BAR. */
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_msix(cfg, 4, 0, 4, 0, 0x100));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			mdk_vcap_add_msix(cfg, 4, 0, SZ_16K - 48, 0, 0x100));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			mdk_vcap_add_msix(cfg, 4, 0, 0, 0, SZ_16K - 4));
+	/* Table and PBA overlapping. */
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			mdk_vcap_add_msix(cfg, 4, 0, 0x100, 0, 0x138));
+	KUNIT_EXPECT_EQ(test, -EINVAL,
+			mdk_vcap_add_msix(cfg, 4, 0, 0x100, 0, 0x100));
+	KUNIT_EXPECT_EQ(test, -ENOENT, mdk_vcap_find(cfg, PCI_CAP_ID_MSIX));
+	/* Table and PBA in the same BAR, back to back at its end. */
+	KUNIT_EXPECT_LE(test, 0,
+			mdk_vcap_add_msix(cfg, 4, 0, SZ_16K - 72, 0,
+					  SZ_16K - 8));
+}
+
+static void mdk_vcap_find_walks_the_chain(struct kunit *test)
+{
+	struct mdk_vcfg *cfg = mdk_vcap_test_new(test);
+	int pm, msi, msix;
+
+	KUNIT_EXPECT_EQ(test, -ENOENT, mdk_vcap_find(cfg, PCI_CAP_ID_PM));
+	pm = mdk_vcap_add_pm(cfg);
+	msi = mdk_vcap_add_msi(cfg, 1, true, false);
+	msix = mdk_vcap_add_msix(cfg, 8, 0, 0, 0, 0x800);
+	KUNIT_EXPECT_EQ(test, pm, mdk_vcap_find(cfg, PCI_CAP_ID_PM));
+	KUNIT_EXPECT_EQ(test, msi, mdk_vcap_find(cfg, PCI_CAP_ID_MSI));
+	KUNIT_EXPECT_EQ(test, msix, mdk_vcap_find(cfg, PCI_CAP_ID_MSIX));
+	KUNIT_EXPECT_EQ(test, -ENOENT, mdk_vcap_find(cfg, PCI_CAP_ID_EXP));
+	/* A chain that loops ends the walk instead of hanging it. */
+	cfg->data[msix + PCI_CAP_LIST_NEXT] = pm;
+	KUNIT_EXPECT_EQ(test, -ENOENT, mdk_vcap_find(cfg, PCI_CAP_ID_EXP));
+}
+
+static struct kunit_case mdk_vcap_cases[] = {
+	KUNIT_CASE(mdk_vcap_pm_registers),
+	KUNIT_CASE_PARAM(mdk_vcap_msi_layout, mdk_vcap_msi_gen_params),
+	KUNIT_CASE(mdk_vcap_msi_rejects_bad_counts),
+	KUNIT_CASE(mdk_vcap_msix_registers),
+	KUNIT_CASE(mdk_vcap_msix_rejects_bad_locations),
+	KUNIT_CASE(mdk_vcap_find_walks_the_chain),
+	{}
+};
+
+static struct kunit_suite mdk_vcap_suite = {
+	.name = "mdk_vcap",
+	.test_cases = mdk_vcap_cases,
+};
+
+kunit_test_suites(&mdk_vcap_suite);
