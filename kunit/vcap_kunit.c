@@ -8,8 +8,8 @@
 #include <kunit/test.h>
 #include <linux/kernel.h>
 #include <linux/sizes.h>
-#include <mdevkit/compat.h>
 
+#include "vcfg_kunit.h"
 #include "vfio_mdev/vcap.h"
 
 static const struct mdk_vcfg_desc mdk_vcap_test_desc = {
@@ -23,30 +23,15 @@ static const struct mdk_vcfg_desc mdk_vcap_test_desc = {
 
 static struct mdk_vcfg *mdk_vcap_test_new(struct kunit *test)
 {
-	struct mdk_vcfg *cfg = kunit_kzalloc(test, sizeof(*cfg), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, cfg);
-	KUNIT_ASSERT_EQ(test, 0, mdk_vcfg_init(cfg, &mdk_vcap_test_desc));
-	return cfg;
-}
-
-static u32 rd(struct kunit *test, struct mdk_vcfg *cfg, unsigned int off,
-	      unsigned int len)
-{
-	u8 buf[4] = {};
-
-	KUNIT_EXPECT_EQ(test, 0, mdk_vcfg_read(cfg, off, buf, len));
-	return get_unaligned_le32(buf);
+	return mdk_vcfg_test_new(test, &mdk_vcap_test_desc);
 }
 
 /* Write all-ones; what reads back. */
 static u32 ones(struct kunit *test, struct mdk_vcfg *cfg, unsigned int off,
 		unsigned int len)
 {
-	static const u8 ff[4] = { 0xff, 0xff, 0xff, 0xff };
-
-	KUNIT_EXPECT_EQ(test, 0, mdk_vcfg_write(cfg, off, ff, len));
-	return rd(test, cfg, off, len);
+	vcfg_wr(test, cfg, off, 0xffffffff, len);
+	return vcfg_rd(test, cfg, off, len);
 }
 
 static void mdk_vcap_pm_registers(struct kunit *test)
@@ -56,7 +41,7 @@ static void mdk_vcap_pm_registers(struct kunit *test)
 
 	KUNIT_ASSERT_GE(test, pm, MDK_VCFG_CAP_START);
 	KUNIT_EXPECT_EQ(test, pm, mdk_vcap_find(cfg, PCI_CAP_ID_PM));
-	KUNIT_EXPECT_EQ(test, 3, rd(test, cfg, pm + PCI_PM_PMC, 2));
+	KUNIT_EXPECT_EQ(test, 3, vcfg_rd(test, cfg, pm + PCI_PM_PMC, 2));
 	KUNIT_EXPECT_EQ(test, 3, ones(test, cfg, pm + PCI_PM_PMC, 2));
 	/* D3hot written; PME_Status clear stays clear; No_Soft_Reset set. */
 	KUNIT_EXPECT_EQ(test, PCI_PM_CTRL_NO_SOFT_RESET | 3,
@@ -99,7 +84,7 @@ static void mdk_vcap_msi_layout(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, MDK_VCFG_CAP_START, msi);
 	/* The next capability goes right after this one's size. */
 	KUNIT_EXPECT_EQ(test, ALIGN(msi + t->len, 4), cfg->cap_free);
-	KUNIT_EXPECT_EQ(test, flags, rd(test, cfg, msi + PCI_MSI_FLAGS, 2));
+	KUNIT_EXPECT_EQ(test, flags, vcfg_rd(test, cfg, msi + PCI_MSI_FLAGS, 2));
 	KUNIT_EXPECT_EQ(test, flags | PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE,
 			ones(test, cfg, msi + PCI_MSI_FLAGS, 2));
 	KUNIT_EXPECT_EQ(test, 0xfffffffc,
@@ -135,7 +120,7 @@ static void mdk_vcap_msix_registers(struct kunit *test)
 
 	KUNIT_ASSERT_GE(test, msix, MDK_VCFG_CAP_START);
 	KUNIT_EXPECT_EQ(test, msix, mdk_vcap_find(cfg, PCI_CAP_ID_MSIX));
-	KUNIT_EXPECT_EQ(test, 99, rd(test, cfg, msix + PCI_MSIX_FLAGS, 2));
+	KUNIT_EXPECT_EQ(test, 99, vcfg_rd(test, cfg, msix + PCI_MSIX_FLAGS, 2));
 	KUNIT_EXPECT_EQ(test, 99 | PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL,
 			ones(test, cfg, msix + PCI_MSIX_FLAGS, 2));
 	KUNIT_EXPECT_EQ(test, 0x2002, ones(test, cfg, msix + PCI_MSIX_TABLE, 4));

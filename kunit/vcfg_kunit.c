@@ -9,9 +9,8 @@
 #include <kunit/test.h>
 #include <linux/kernel.h>
 #include <linux/sizes.h>
-#include <mdevkit/compat.h>
 
-#include "vfio_mdev/vcfg.h"
+#include "vcfg_kunit.h"
 
 static const struct mdk_vcfg_desc mdk_vcfg_test_desc = {
 	.vendor = 0x1af4, .device = 0x10f1,
@@ -25,49 +24,21 @@ static const struct mdk_vcfg_desc mdk_vcfg_test_desc = {
 	},
 };
 
-static struct mdk_vcfg *mdk_vcfg_test_new(struct kunit *test,
-					  const struct mdk_vcfg_desc *desc)
-{
-	struct mdk_vcfg *cfg = kunit_kzalloc(test, sizeof(*cfg), GFP_KERNEL);
-
-	KUNIT_ASSERT_NOT_NULL(test, cfg);
-	KUNIT_ASSERT_EQ(test, 0, mdk_vcfg_init(cfg, desc));
-	return cfg;
-}
-
-static u32 rd(struct kunit *test, struct mdk_vcfg *cfg, unsigned int off,
-	      unsigned int len)
-{
-	u8 buf[4] = {};
-
-	KUNIT_EXPECT_EQ(test, 0, mdk_vcfg_read(cfg, off, buf, len));
-	return get_unaligned_le32(buf);
-}
-
-static void wr(struct kunit *test, struct mdk_vcfg *cfg, unsigned int off,
-	       u32 val, unsigned int len)
-{
-	u8 buf[4];
-
-	put_unaligned_le32(val, buf);
-	KUNIT_EXPECT_EQ(test, 0, mdk_vcfg_write(cfg, off, buf, len));
-}
-
 static void mdk_vcfg_header_from_desc(struct kunit *test)
 {
 	struct mdk_vcfg *cfg = mdk_vcfg_test_new(test, &mdk_vcfg_test_desc);
 
 	KUNIT_EXPECT_EQ(test, PCI_CFG_SPACE_SIZE, cfg->size);
-	KUNIT_EXPECT_EQ(test, 0x10f11af4, rd(test, cfg, PCI_VENDOR_ID, 4));
-	KUNIT_EXPECT_EQ(test, 0x02000003, rd(test, cfg, PCI_CLASS_REVISION, 4));
+	KUNIT_EXPECT_EQ(test, 0x10f11af4, vcfg_rd(test, cfg, PCI_VENDOR_ID, 4));
+	KUNIT_EXPECT_EQ(test, 0x02000003, vcfg_rd(test, cfg, PCI_CLASS_REVISION, 4));
 	KUNIT_EXPECT_EQ(test, 0x00011af4,
-			rd(test, cfg, PCI_SUBSYSTEM_VENDOR_ID, 4));
+			vcfg_rd(test, cfg, PCI_SUBSYSTEM_VENDOR_ID, 4));
 	KUNIT_EXPECT_EQ(test, PCI_HEADER_TYPE_NORMAL,
-			rd(test, cfg, PCI_HEADER_TYPE, 1));
-	KUNIT_EXPECT_EQ(test, 1, rd(test, cfg, PCI_INTERRUPT_PIN, 1));
-	KUNIT_EXPECT_EQ(test, 0, rd(test, cfg, PCI_STATUS, 2));
-	KUNIT_EXPECT_EQ(test, 0, rd(test, cfg, PCI_CAPABILITY_LIST, 1));
-	KUNIT_EXPECT_EQ(test, 0, rd(test, cfg, PCI_ROM_ADDRESS, 4));
+			vcfg_rd(test, cfg, PCI_HEADER_TYPE, 1));
+	KUNIT_EXPECT_EQ(test, 1, vcfg_rd(test, cfg, PCI_INTERRUPT_PIN, 1));
+	KUNIT_EXPECT_EQ(test, 0, vcfg_rd(test, cfg, PCI_STATUS, 2));
+	KUNIT_EXPECT_EQ(test, 0, vcfg_rd(test, cfg, PCI_CAPABILITY_LIST, 1));
+	KUNIT_EXPECT_EQ(test, 0, vcfg_rd(test, cfg, PCI_ROM_ADDRESS, 4));
 }
 
 static void mdk_vcfg_read_only_fields_ignore_writes(struct kunit *test)
@@ -80,30 +51,30 @@ static void mdk_vcfg_read_only_fields_ignore_writes(struct kunit *test)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(ro); i++) {
-		u32 before = rd(test, cfg, ro[i], 4);
+		u32 before = vcfg_rd(test, cfg, ro[i], 4);
 
-		wr(test, cfg, ro[i], 0xffffffff, 4);
-		KUNIT_EXPECT_EQ_MSG(test, before, rd(test, cfg, ro[i], 4),
+		vcfg_wr(test, cfg, ro[i], 0xffffffff, 4);
+		KUNIT_EXPECT_EQ_MSG(test, before, vcfg_rd(test, cfg, ro[i], 4),
 				    "offset %#x", ro[i]);
 	}
-	wr(test, cfg, PCI_INTERRUPT_LINE, 0xffff, 2);
-	KUNIT_EXPECT_EQ(test, 0x01ff, rd(test, cfg, PCI_INTERRUPT_LINE, 2));
+	vcfg_wr(test, cfg, PCI_INTERRUPT_LINE, 0xffff, 2);
+	KUNIT_EXPECT_EQ(test, 0x01ff, vcfg_rd(test, cfg, PCI_INTERRUPT_LINE, 2));
 }
 
 static void mdk_vcfg_bar32_sizing(struct kunit *test)
 {
 	struct mdk_vcfg *cfg = mdk_vcfg_test_new(test, &mdk_vcfg_test_desc);
 
-	KUNIT_EXPECT_EQ(test, 0, rd(test, cfg, PCI_BASE_ADDRESS_0, 4));
-	wr(test, cfg, PCI_BASE_ADDRESS_0, 0xffffffff, 4);
+	KUNIT_EXPECT_EQ(test, 0, vcfg_rd(test, cfg, PCI_BASE_ADDRESS_0, 4));
+	vcfg_wr(test, cfg, PCI_BASE_ADDRESS_0, 0xffffffff, 4);
 	KUNIT_EXPECT_EQ(test, ~(u32)(SZ_16K - 1),
-			rd(test, cfg, PCI_BASE_ADDRESS_0, 4));
-	wr(test, cfg, PCI_BASE_ADDRESS_0, 0xfebc1234, 4);
-	KUNIT_EXPECT_EQ(test, 0xfebc0000, rd(test, cfg, PCI_BASE_ADDRESS_0, 4));
+			vcfg_rd(test, cfg, PCI_BASE_ADDRESS_0, 4));
+	vcfg_wr(test, cfg, PCI_BASE_ADDRESS_0, 0xfebc1234, 4);
+	KUNIT_EXPECT_EQ(test, 0xfebc0000, vcfg_rd(test, cfg, PCI_BASE_ADDRESS_0, 4));
 	KUNIT_EXPECT_EQ(test, 0xfebc0000ULL, mdk_vcfg_bar_addr(cfg, 0));
 	/* An unused slot stays 0 whatever is written. */
-	wr(test, cfg, PCI_BASE_ADDRESS_1, 0xffffffff, 4);
-	KUNIT_EXPECT_EQ(test, 0, rd(test, cfg, PCI_BASE_ADDRESS_1, 4));
+	vcfg_wr(test, cfg, PCI_BASE_ADDRESS_1, 0xffffffff, 4);
+	KUNIT_EXPECT_EQ(test, 0, vcfg_rd(test, cfg, PCI_BASE_ADDRESS_1, 4));
 	KUNIT_EXPECT_EQ(test, 0ULL, mdk_vcfg_bar_addr(cfg, 1));
 }
 
@@ -112,14 +83,14 @@ static void mdk_vcfg_bar64_sizing(struct kunit *test)
 	struct mdk_vcfg *cfg = mdk_vcfg_test_new(test, &mdk_vcfg_test_desc);
 	u32 flags = PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH;
 
-	KUNIT_EXPECT_EQ(test, flags, rd(test, cfg, PCI_BASE_ADDRESS_2, 4));
-	wr(test, cfg, PCI_BASE_ADDRESS_2, 0xffffffff, 4);
-	wr(test, cfg, PCI_BASE_ADDRESS_3, 0xffffffff, 4);
+	KUNIT_EXPECT_EQ(test, flags, vcfg_rd(test, cfg, PCI_BASE_ADDRESS_2, 4));
+	vcfg_wr(test, cfg, PCI_BASE_ADDRESS_2, 0xffffffff, 4);
+	vcfg_wr(test, cfg, PCI_BASE_ADDRESS_3, 0xffffffff, 4);
 	/* 8 GiB: no writable bit in the low dword, bit 33 up in the high. */
-	KUNIT_EXPECT_EQ(test, flags, rd(test, cfg, PCI_BASE_ADDRESS_2, 4));
-	KUNIT_EXPECT_EQ(test, 0xfffffffe, rd(test, cfg, PCI_BASE_ADDRESS_3, 4));
-	wr(test, cfg, PCI_BASE_ADDRESS_2, 0, 4);
-	wr(test, cfg, PCI_BASE_ADDRESS_3, 0x4, 4);
+	KUNIT_EXPECT_EQ(test, flags, vcfg_rd(test, cfg, PCI_BASE_ADDRESS_2, 4));
+	KUNIT_EXPECT_EQ(test, 0xfffffffe, vcfg_rd(test, cfg, PCI_BASE_ADDRESS_3, 4));
+	vcfg_wr(test, cfg, PCI_BASE_ADDRESS_2, 0, 4);
+	vcfg_wr(test, cfg, PCI_BASE_ADDRESS_3, 0x4, 4);
 	KUNIT_EXPECT_EQ(test, 0x400000000ULL, mdk_vcfg_bar_addr(cfg, 2));
 	KUNIT_EXPECT_EQ(test, 0ULL, mdk_vcfg_bar_addr(cfg, 3));
 }
@@ -129,10 +100,10 @@ static void mdk_vcfg_bar_io_sizing(struct kunit *test)
 	struct mdk_vcfg *cfg = mdk_vcfg_test_new(test, &mdk_vcfg_test_desc);
 
 	KUNIT_EXPECT_EQ(test, PCI_BASE_ADDRESS_SPACE_IO,
-			rd(test, cfg, PCI_BASE_ADDRESS_4, 4));
-	wr(test, cfg, PCI_BASE_ADDRESS_4, 0xffffffff, 4);
-	KUNIT_EXPECT_EQ(test, 0xffffffe1, rd(test, cfg, PCI_BASE_ADDRESS_4, 4));
-	wr(test, cfg, PCI_BASE_ADDRESS_4, 0xc040, 4);
+			vcfg_rd(test, cfg, PCI_BASE_ADDRESS_4, 4));
+	vcfg_wr(test, cfg, PCI_BASE_ADDRESS_4, 0xffffffff, 4);
+	KUNIT_EXPECT_EQ(test, 0xffffffe1, vcfg_rd(test, cfg, PCI_BASE_ADDRESS_4, 4));
+	vcfg_wr(test, cfg, PCI_BASE_ADDRESS_4, 0xc040, 4);
 	KUNIT_EXPECT_EQ(test, 0xc040ULL, mdk_vcfg_bar_addr(cfg, 4));
 }
 
@@ -185,15 +156,15 @@ static void mdk_vcfg_command_decode_bits(struct kunit *test)
 
 	cfg = mdk_vcfg_test_new(test, &desc);
 	KUNIT_EXPECT_FALSE(test, mdk_vcfg_bar_decoded(cfg, 0));
-	wr(test, cfg, PCI_COMMAND, 0xffff, 2);
+	vcfg_wr(test, cfg, PCI_COMMAND, 0xffff, 2);
 	KUNIT_EXPECT_EQ(test, PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
 			PCI_COMMAND_MASTER | PCI_COMMAND_PARITY |
 			PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE,
-			rd(test, cfg, PCI_COMMAND, 2));
+			vcfg_rd(test, cfg, PCI_COMMAND, 2));
 	KUNIT_EXPECT_TRUE(test, mdk_vcfg_bar_decoded(cfg, 0));
 	KUNIT_EXPECT_TRUE(test, mdk_vcfg_bar_decoded(cfg, 4));
 	KUNIT_EXPECT_FALSE(test, mdk_vcfg_bar_decoded(cfg, 1));
-	wr(test, cfg, PCI_COMMAND, PCI_COMMAND_IO, 2);
+	vcfg_wr(test, cfg, PCI_COMMAND, PCI_COMMAND_IO, 2);
 	KUNIT_EXPECT_FALSE(test, mdk_vcfg_bar_decoded(cfg, 0));
 	KUNIT_EXPECT_TRUE(test, mdk_vcfg_bar_decoded(cfg, 4));
 
@@ -201,8 +172,8 @@ static void mdk_vcfg_command_decode_bits(struct kunit *test)
 	desc.bars[4].size = 0;
 	desc.bars[4].flags = 0;
 	cfg = mdk_vcfg_test_new(test, &desc);
-	wr(test, cfg, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY, 2);
-	KUNIT_EXPECT_EQ(test, PCI_COMMAND_MEMORY, rd(test, cfg, PCI_COMMAND, 2));
+	vcfg_wr(test, cfg, PCI_COMMAND, PCI_COMMAND_IO | PCI_COMMAND_MEMORY, 2);
+	KUNIT_EXPECT_EQ(test, PCI_COMMAND_MEMORY, vcfg_rd(test, cfg, PCI_COMMAND, 2));
 }
 
 static void mdk_vcfg_status_error_bits_are_rw1c(struct kunit *test)
@@ -212,13 +183,13 @@ static void mdk_vcfg_status_error_bits_are_rw1c(struct kunit *test)
 
 	/* The device side sets status bits directly. */
 	put_unaligned_le16(errs | PCI_STATUS_INTERRUPT, &cfg->data[PCI_STATUS]);
-	wr(test, cfg, PCI_STATUS, 0, 2);
+	vcfg_wr(test, cfg, PCI_STATUS, 0, 2);
 	KUNIT_EXPECT_EQ(test, errs | PCI_STATUS_INTERRUPT,
-			rd(test, cfg, PCI_STATUS, 2));
-	wr(test, cfg, PCI_STATUS, PCI_STATUS_REC_MASTER_ABORT |
+			vcfg_rd(test, cfg, PCI_STATUS, 2));
+	vcfg_wr(test, cfg, PCI_STATUS, PCI_STATUS_REC_MASTER_ABORT |
 	   PCI_STATUS_INTERRUPT | PCI_STATUS_CAP_LIST, 2);
 	KUNIT_EXPECT_EQ(test, PCI_STATUS_SIG_SYSTEM_ERROR | PCI_STATUS_INTERRUPT,
-			rd(test, cfg, PCI_STATUS, 2));
+			vcfg_rd(test, cfg, PCI_STATUS, 2));
 }
 
 static void mdk_vcfg_cap_chain_walks(struct kunit *test)
@@ -235,21 +206,21 @@ static void mdk_vcfg_cap_chain_walks(struct kunit *test)
 		KUNIT_ASSERT_GE(test, off[i], MDK_VCFG_CAP_START);
 		KUNIT_EXPECT_EQ(test, 0, off[i] & 3);
 	}
-	KUNIT_EXPECT_TRUE(test, rd(test, cfg, PCI_STATUS, 2) &
+	KUNIT_EXPECT_TRUE(test, vcfg_rd(test, cfg, PCI_STATUS, 2) &
 			  PCI_STATUS_CAP_LIST);
 	/* Walk it as the guest's PCI core does. */
-	for (pos = rd(test, cfg, PCI_CAPABILITY_LIST, 1); pos && seen < 48;
-	     pos = rd(test, cfg, pos + PCI_CAP_LIST_NEXT, 1), seen++) {
+	for (pos = vcfg_rd(test, cfg, PCI_CAPABILITY_LIST, 1); pos && seen < 48;
+	     pos = vcfg_rd(test, cfg, pos + PCI_CAP_LIST_NEXT, 1), seen++) {
 		KUNIT_ASSERT_LT(test, seen, ARRAY_SIZE(ids));
 		KUNIT_EXPECT_EQ(test, (unsigned int)off[seen], pos);
 		KUNIT_EXPECT_EQ(test, ids[seen],
-				rd(test, cfg, pos + PCI_CAP_LIST_ID, 1));
+				vcfg_rd(test, cfg, pos + PCI_CAP_LIST_ID, 1));
 	}
 	KUNIT_EXPECT_EQ(test, ARRAY_SIZE(ids), seen);
 	/* The header is read-only. */
-	wr(test, cfg, off[0], 0xffff, 2);
+	vcfg_wr(test, cfg, off[0], 0xffff, 2);
 	KUNIT_EXPECT_EQ(test, (u32)(PCI_CAP_ID_PM | off[1] << 8),
-			rd(test, cfg, off[0], 2));
+			vcfg_rd(test, cfg, off[0], 2));
 }
 
 static void mdk_vcfg_cap_body_follows_its_wmask(struct kunit *test)
@@ -260,10 +231,10 @@ static void mdk_vcfg_cap_body_follows_its_wmask(struct kunit *test)
 	int off = mdk_vcfg_add_cap(cfg, PCI_CAP_ID_VNDR, 4, init, wmask);
 
 	KUNIT_ASSERT_GE(test, off, MDK_VCFG_CAP_START);
-	wr(test, cfg, off + 2, 0xffff, 2);
-	KUNIT_EXPECT_EQ(test, 0x4f03, rd(test, cfg, off + 2, 2));
-	wr(test, cfg, off + 2, 0x0000, 2);
-	KUNIT_EXPECT_EQ(test, 0x4003, rd(test, cfg, off + 2, 2));
+	vcfg_wr(test, cfg, off + 2, 0xffff, 2);
+	KUNIT_EXPECT_EQ(test, 0x4f03, vcfg_rd(test, cfg, off + 2, 2));
+	vcfg_wr(test, cfg, off + 2, 0x0000, 2);
+	KUNIT_EXPECT_EQ(test, 0x4003, vcfg_rd(test, cfg, off + 2, 2));
 }
 
 static void mdk_vcfg_cap_space_runs_out(struct kunit *test)
@@ -281,7 +252,7 @@ static void mdk_vcfg_cap_space_runs_out(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 0xf0,
 			mdk_vcfg_add_cap(cfg, PCI_CAP_ID_VNDR, 0x10, NULL,
 					 NULL));
-	KUNIT_EXPECT_EQ(test, 0xf0, rd(test, cfg, MDK_VCFG_CAP_START +
+	KUNIT_EXPECT_EQ(test, 0xf0, vcfg_rd(test, cfg, MDK_VCFG_CAP_START +
 				       PCI_CAP_LIST_NEXT, 1));
 }
 
@@ -303,11 +274,11 @@ static void mdk_vcfg_ecap_chain(struct kunit *test)
 	b = mdk_vcfg_add_ecap(cfg, PCI_EXT_CAP_ID_VNDR, 1, 10, NULL, NULL);
 	KUNIT_EXPECT_EQ(test, PCI_CFG_SPACE_SIZE, a);
 	KUNIT_EXPECT_EQ(test, PCI_CFG_SPACE_SIZE + 12, b);
-	hdr = rd(test, cfg, a, 4);
+	hdr = vcfg_rd(test, cfg, a, 4);
 	KUNIT_EXPECT_EQ(test, PCI_EXT_CAP_ID_DSN, PCI_EXT_CAP_ID(hdr));
 	KUNIT_EXPECT_EQ(test, 1, PCI_EXT_CAP_VER(hdr));
 	KUNIT_EXPECT_EQ(test, b, PCI_EXT_CAP_NEXT(hdr));
-	hdr = rd(test, cfg, b, 4);
+	hdr = vcfg_rd(test, cfg, b, 4);
 	KUNIT_EXPECT_EQ(test, PCI_EXT_CAP_ID_VNDR, PCI_EXT_CAP_ID(hdr));
 	KUNIT_EXPECT_EQ(test, 0, PCI_EXT_CAP_NEXT(hdr));
 	KUNIT_EXPECT_EQ(test, -EINVAL,
@@ -332,9 +303,9 @@ static void mdk_vcfg_access_bounds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcfg_write(cfg, ~0U, buf, 4));
 	KUNIT_EXPECT_EQ(test, 0, mdk_vcfg_read(cfg, 0xfc, buf, 4));
 	/* Unaligned accesses work byte by byte across registers. */
-	KUNIT_EXPECT_EQ(test, 0xf11a, rd(test, cfg, PCI_VENDOR_ID + 1, 2));
-	wr(test, cfg, PCI_CACHE_LINE_SIZE - 1, 0xffff, 2);
-	KUNIT_EXPECT_EQ(test, 0xff02, rd(test, cfg, PCI_CACHE_LINE_SIZE - 1, 2));
+	KUNIT_EXPECT_EQ(test, 0xf11a, vcfg_rd(test, cfg, PCI_VENDOR_ID + 1, 2));
+	vcfg_wr(test, cfg, PCI_CACHE_LINE_SIZE - 1, 0xffff, 2);
+	KUNIT_EXPECT_EQ(test, 0xff02, vcfg_rd(test, cfg, PCI_CACHE_LINE_SIZE - 1, 2));
 }
 
 static struct kunit_case mdk_vcfg_cases[] = {
