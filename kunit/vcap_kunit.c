@@ -51,6 +51,29 @@ static void mdk_vcap_pm_registers(struct kunit *test)
 			ones(test, cfg, pm + PCI_PM_CTRL, 2) & ~3U);
 }
 
+static void mdk_vcap_exp_registers(struct kunit *test)
+{
+	static const struct mdk_vcfg_desc desc = {
+		.vendor = 0x1b36, .device = 0x11, .express = true,
+	};
+	struct mdk_vcfg *cfg = mdk_vcfg_test_new(test, &desc);
+	int exp = mdk_vcap_add_exp(cfg);
+
+	KUNIT_ASSERT_GE(test, exp, MDK_VCFG_CAP_START);
+	KUNIT_EXPECT_EQ(test, exp, mdk_vcap_find(cfg, PCI_CAP_ID_EXP));
+	KUNIT_EXPECT_EQ(test, 2, ones(test, cfg, exp + PCI_EXP_FLAGS, 2));
+	/* Device Control: all but Initiate FLR. */
+	KUNIT_EXPECT_EQ(test, 0x7fff, ones(test, cfg, exp + PCI_EXP_DEVCTL, 2));
+	KUNIT_EXPECT_EQ(test, 0x11, ones(test, cfg, exp + PCI_EXP_LNKCAP, 4));
+	KUNIT_EXPECT_EQ(test, 0x11, ones(test, cfg, exp + PCI_EXP_LNKSTA, 2));
+	cfg->data[exp + PCI_EXP_DEVSTA] = PCI_EXP_DEVSTA_CED | PCI_EXP_DEVSTA_URD;
+	vcfg_wr(test, cfg, exp + PCI_EXP_DEVSTA, PCI_EXP_DEVSTA_CED, 2);
+	KUNIT_EXPECT_EQ(test, PCI_EXP_DEVSTA_URD,
+			vcfg_rd(test, cfg, exp + PCI_EXP_DEVSTA, 2));
+	/* Not on a conventional PCI function. */
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_exp(mdk_vcap_test_new(test)));
+}
+
 struct mdk_vcap_msi_case {
 	const char *what;
 	bool addr64, maskable;
@@ -177,6 +200,7 @@ static void mdk_vcap_find_walks_the_chain(struct kunit *test)
 
 static struct kunit_case mdk_vcap_cases[] = {
 	KUNIT_CASE(mdk_vcap_pm_registers),
+	KUNIT_CASE(mdk_vcap_exp_registers),
 	KUNIT_CASE_PARAM(mdk_vcap_msi_layout, mdk_vcap_msi_gen_params),
 	KUNIT_CASE(mdk_vcap_msi_rejects_bad_counts),
 	KUNIT_CASE(mdk_vcap_msix_registers),

@@ -12,16 +12,12 @@
 #define _VFIO_MDEV_VBAR_H
 
 #include <linux/types.h>
+#include <mdevkit/vdev_types.h>
 
 /* Passthrough ranges are mapped by whole pages of this size. */
 #define MDK_VBAR_PAGE		4096ULL
 /* An access (at most 8 bytes) touches at most 8 ranges or holes. */
 #define MDK_VBAR_MAX_PIECES	8
-
-enum mdk_vbar_kind {
-	MDK_VBAR_TRAP,		/* the parent's read/write callbacks */
-	MDK_VBAR_PASSTHROUGH,	/* pages mapped into the user */
-};
 
 /**
  * struct mdk_vbar_range - one range of a BAR

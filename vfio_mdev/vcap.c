@@ -21,7 +21,7 @@
 #define MDK_VCAP_MSI_64_SIZEOF		0x0e
 #define MDK_VCAP_MSI_32_MASK_SIZEOF	0x14
 #define MDK_VCAP_MSI_64_MASK_SIZEOF	0x18
-#define MDK_VCAP_MAX_SIZEOF		MDK_VCAP_MSI_64_MASK_SIZEOF
+#define MDK_VCAP_MAX_SIZEOF		PCI_CAP_EXP_ENDPOINT_SIZEOF_V2
 
 /* A capability being laid out: its body and the body's write mask. */
 struct mdk_vcap_body {
@@ -67,6 +67,42 @@ int mdk_vcap_add_pm(struct mdk_vcfg *cfg)
 	if (off >= 0)
 		put_unaligned_le16(PCI_PM_CTRL_PME_STATUS,
 				   &cfg->w1c[off + PCI_PM_CTRL]);
+	return off;
+}
+
+/**
+ * mdk_vcap_add_exp() - append a PCI Express capability (an endpoint)
+ * @cfg: the space, PCI Express (4 KiB)
+ *
+ * Version 2, a PCI Express endpoint on a x1 2.5 GT/s link that is up;
+ * 128-byte payloads, no FLR (reset goes through VFIO_DEVICE_RESET). Device
+ * Control is writable but for Initiate FLR; the error bits of Device Status
+ * are RW1C; the rest is read-only.
+ *
+ * Context: the caller owns @cfg.
+ * Return: the capability's offset, -EINVAL for a conventional PCI space,
+ * or -ENOSPC.
+ */
+int mdk_vcap_add_exp(struct mdk_vcfg *cfg)
+{
+	struct mdk_vcap_body b = {};
+	int off;
+
+	if (cfg->size != PCI_CFG_SPACE_EXP_SIZE)
+		return -EINVAL;
+	mdk_vcap_put16(&b, PCI_EXP_FLAGS,
+		       2 | (PCI_EXP_TYPE_ENDPOINT << 4), 0);
+	mdk_vcap_put16(&b, PCI_EXP_DEVCTL, 0,
+		       (u16)~PCI_EXP_DEVCTL_BCR_FLR);
+	mdk_vcap_put32(&b, PCI_EXP_LNKCAP, 1 | (1 << 4), 0);
+	mdk_vcap_put16(&b, PCI_EXP_LNKSTA, 1 | (1 << 4), 0);
+	off = mdk_vcfg_add_cap(cfg, PCI_CAP_ID_EXP,
+			       PCI_CAP_EXP_ENDPOINT_SIZEOF_V2, b.init,
+			       b.wmask);
+	if (off >= 0)
+		put_unaligned_le16(PCI_EXP_DEVSTA_CED | PCI_EXP_DEVSTA_NFED |
+				   PCI_EXP_DEVSTA_FED | PCI_EXP_DEVSTA_URD,
+				   &cfg->w1c[off + PCI_EXP_DEVSTA]);
 	return off;
 }
 

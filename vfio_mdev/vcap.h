@@ -16,6 +16,7 @@
 #define MDK_VCAP_MSI_MAX_VECTORS	32
 
 int mdk_vcap_add_pm(struct mdk_vcfg *cfg);
+int mdk_vcap_add_exp(struct mdk_vcfg *cfg);
 int mdk_vcap_add_msi(struct mdk_vcfg *cfg, unsigned int nr, bool addr64,
 		     bool maskable);
 int mdk_vcap_add_msix(struct mdk_vcfg *cfg, unsigned int nr,

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vfio_mdev: the generic VFIO PCI personality of an mdev.
+ *
+ * A parent describes a virtual PCI function (struct mdk_vdev_info) and the
+ * few callbacks specific to its device (struct mdk_vdev_ops); vfio_mdev does
+ * the rest: VFIO registration, the ioctls, config space, region access and
+ * mmap, MSI-X table and PBA, INTx/MSI/MSI-X/ERR/REQ eventfds, reset, and DMA
+ * through the user's IOMMU mappings. See docs/vfio-mdev.md.
+ */
+#ifndef _MDEVKIT_VFIO_MDEV_H
+#define _MDEVKIT_VFIO_MDEV_H
+
+#include <linux/mdev.h>
+#include <linux/types.h>
+#include <mdevkit/vdev_types.h>
+
+struct mdk_vdev;
+struct page;
+
+/**
+ * struct mdk_vdev_range - one range of a BAR
+ * @offset: from the start of the BAR
+ * @size: in bytes; a passthrough range is whole 4 KiB pages at a 4 KiB
+ *	offset
+ * @kind: %MDK_VBAR_TRAP (the parent's read/write callbacks see every
+ *	access with the size and offset the user made) or
+ *	%MDK_VBAR_PASSTHROUGH (mmap-able pages)
+ * @mem: passthrough backed by memory the parent owns: vmalloc()ed
+ *	(vmalloc_user(), vzalloc()), page aligned, @size bytes
+ * @phys: passthrough backed by MMIO (a slice of the parent's BAR): its
+ *	physical address, page aligned; mapped uncached
+ * @io: the kernel's mapping of @phys, used for read() and write() on the
+ *	region
+ *
+ * A passthrough range gives exactly one of @mem or @phys (with @io).
+ * Bytes of a BAR that no range covers read as zero and ignore writes.
+ */
+struct mdk_vdev_range {
+	u64 offset;
+	u64 size;
+	enum mdk_vbar_kind kind;
+	void *mem;
+	phys_addr_t phys;
+	void __iomem *io;
+};
+
+/**
+ * struct mdk_vdev_bar - the ranges of one BAR, in offset order
+ * @nr_ranges: entries in @ranges
+ * @ranges: the ranges; must outlive the mdk_vdev
+ */
+struct mdk_vdev_bar {
+	unsigned int nr_ranges;
+	const struct mdk_vdev_range *ranges;
+};
+
+/**
+ * struct mdk_vdev_info - a virtual PCI function
+ * @pci: IDs, class, interrupt pin, PCIe-ness and BAR sizes and flags
+ * @bars: each used BAR's layout (the size is @pci.bars[i].size)
+ * @pm: add a power-management capability
+ * @msi_vectors: MSI vectors (power of two, up to 32), 0 for no MSI
+ * @msi_64bit: the MSI capability has a 64-bit address
+ * @msix_vectors: MSI-X vectors (up to 2048), 0 for no MSI-X
+ * @msix_bar: the BAR holding the MSI-X table and PBA
+ * @msix_table: offset of the table in @msix_bar (inside a trapped range)
+ * @msix_pba: offset of the PBA in @msix_bar (inside a trapped range)
+ *
+ * INTx exists when @pci.irq_pin is 1; ERR when @pci.express is set; REQ
+ * always. vfio_mdev emulates the MSI-X table and PBA itself: the parent's
+ * callbacks never see accesses to them.
+ */
+struct mdk_vdev_info {
+	struct mdk_vcfg_desc pci;
+	struct mdk_vdev_bar bars[MDK_VCFG_NR_BARS];
+	bool pm;
+	unsigned int msi_vectors;
+	bool msi_64bit;
+	unsigned int msix_vectors;
+	unsigned int msix_bar;
+	u32 msix_table;
+	u32 msix_pba;
+};
+
+/**
+ * struct mdk_vdev_ops - what a parent implements (all optional)
+ * @open: the user opened the device (first open of the VFIO device fd)
+ * @close: the user closed it; drop every pin taken with mdk_vdev_pin()
+ * @read: a read of a trapped range: @len (1, 2, 4 or 8) bytes at @offset
+ *	of BAR @bar, into @buf (little endian); 0 or -errno
+ * @write: a write of a trapped range, likewise
+ * @reset: VFIO_DEVICE_RESET, and before @open
+ * @dma_unmap: the user unmapped [@iova, @iova + @length): unpin every
+ *	page pinned in it before returning. Required to pin pages.
+ *
+ * Context: @read, @write, @reset, @open and @close are serialised per
+ * device (vfio_mdev holds its state mutex); they may sleep.
+ */
+struct mdk_vdev_ops {
+	int (*open)(struct mdk_vdev *vdev);
+	void (*close)(struct mdk_vdev *vdev);
+	int (*read)(struct mdk_vdev *vdev, unsigned int bar, u64 offset,
+		    void *buf, unsigned int len);
+	int (*write)(struct mdk_vdev *vdev, unsigned int bar, u64 offset,
+		     const void *buf, unsigned int len);
+	void (*reset)(struct mdk_vdev *vdev);
+	void (*dma_unmap)(struct mdk_vdev *vdev, u64 iova, u64 length);
+};
+
+struct mdk_vdev *mdk_vdev_create(struct mdev_device *mdev,
+				 const struct mdk_vdev_info *info,
+				 const struct mdk_vdev_ops *ops, void *priv);
+void mdk_vdev_destroy(struct mdk_vdev *vdev);
+void *mdk_vdev_priv(const struct mdk_vdev *vdev);
+struct device *mdk_vdev_dev(const struct mdk_vdev *vdev);
+
+int mdk_vdev_raise(struct mdk_vdev *vdev, unsigned int vector);
+int mdk_vdev_raise_err(struct mdk_vdev *vdev);
+
+int mdk_vdev_pin(struct mdk_vdev *vdev, u64 iova, int npage, int prot,
+		 struct page **pages);
+void mdk_vdev_unpin(struct mdk_vdev *vdev, u64 iova, int npage);
+int mdk_vdev_dma_rw(struct mdk_vdev *vdev, u64 iova, void *data, size_t len,
+		    bool write);
+
+#endif /* _MDEVKIT_VFIO_MDEV_H */

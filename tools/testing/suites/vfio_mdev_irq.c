@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_mdev_irq - interrupts, reset, DMA and removal end to end: the
+ * mdk_vfiotest parent raises vectors (a register write makes it call
+ * mdk_vdev_raise()), and the user's eventfds must fire or not as masks,
+ * pending bits and the enabled kind say; the parent reads, writes and pins
+ * memory the user mapped with VFIO_IOMMU_MAP_DMA, and unmapping drops the
+ * pins; removing an open mdev asks the user through REQ.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <linux/pci_regs.h>
+
+#include "harness.h"
+#include "mdk_vfiotest.h"
+
+#define MSIX	VFIO_PCI_MSIX_IRQ_INDEX
+#define MSI	VFIO_PCI_MSI_IRQ_INDEX
+#define INTX	VFIO_PCI_INTX_IRQ_INDEX
+
+static void make_efds(struct __test_metadata *_metadata, int *fds,
+		      unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		fds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		ASSERT_GE(fds[i], 0);
+	}
+}
+
+/*
+ * Which of @n eventfds fired within @ms (bit per fd), consuming them. The
+ * parent raises synchronously, so what fires is there before the register
+ * write returns; the wait only bounds the negative case.
+ */
+static unsigned int fired_set(int *fds, unsigned int n, int ms)
+{
+	struct pollfd p[32];
+	unsigned int i, set = 0;
+
+	for (i = 0; i < n; i++)
+		p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	if (poll(p, n, ms) <= 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (vt_fired(fds[i], 0) == 1)
+			set |= 1u << i;
+	return set;
+}
+
+static int msix_ctrl_off(struct __test_metadata *_metadata, struct mdkvfio *v)
+{
+	uint8_t cfg[256];
+	unsigned int pos;
+
+	ASSERT_EQ(0, vt_cfg_read(v, 0, cfg, sizeof(cfg)));
+	for (pos = cfg[PCI_CAPABILITY_LIST]; pos; pos = cfg[pos + 1])
+		if (cfg[pos] == PCI_CAP_ID_MSIX)
+			return pos + PCI_MSIX_FLAGS;
+	ASSERT_TRUE(0);
+	return 0;
+}
+
+TEST_F(vt, msix_end_to_end_and_masking)
+{
+	int fds[VT_NR_MSIX];
+	uint32_t pba, ctrl;
+	uint16_t flags;
+	unsigned int v;
+	int off;
+
+	make_efds(_metadata, fds, VT_NR_MSIX);
+	/* Nothing enabled: the raise is dropped. */
+	ASSERT_EQ(-ENOTCONN, vt_raise(&self->v, 3));
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, MSIX, 0, VT_NR_MSIX, fds));
+	/* Enabling set MSI-X Enable and unmasked the vectors. */
+	off = msix_ctrl_off(_metadata, &self->v);
+	ASSERT_EQ(0, vt_cfg_read(&self->v, off, &flags, 2));
+	ASSERT_TRUE(flags & PCI_MSIX_FLAGS_ENABLE);
+	for (v = 0; v < VT_NR_MSIX; v++) {
+		ASSERT_EQ(0, vt_raise(&self->v, v));
+		ASSERT_EQ(1u << v, fired_set(fds, VT_NR_MSIX, 1000));
+	}
+	ASSERT_EQ(-EINVAL, vt_raise(&self->v, VT_NR_MSIX));
+
+	/* Masked in the table: held in the PBA, delivered on unmask. */
+	ASSERT_EQ(0, mdkvfio_write32(&self->v, 0, VT_MSIX_TABLE + 2 * 16 + 12, 1));
+	ASSERT_EQ(0, vt_raise(&self->v, 2));
+	ASSERT_EQ(0, fired_set(fds, VT_NR_MSIX, 200));
+	ASSERT_EQ(0, mdkvfio_read32(&self->v, 0, VT_MSIX_PBA, &pba));
+	ASSERT_EQ(1u << 2, pba);
+	ASSERT_EQ(0, mdkvfio_write32(&self->v, 0, VT_MSIX_TABLE + 2 * 16 + 12, 0));
+	ASSERT_EQ(1u << 2, fired_set(fds, VT_NR_MSIX, 1000));
+	ASSERT_EQ(0, mdkvfio_read32(&self->v, 0, VT_MSIX_PBA, &pba));
+	ASSERT_EQ(0, pba);
+
+	/* Masked with the ioctl, the same. */
+	ASSERT_EQ(0, mdkvfio_irq_action(&self->v, MSIX, 5, 1,
+					VFIO_IRQ_SET_ACTION_MASK));
+	ASSERT_EQ(0, mdkvfio_read32(&self->v, 0, VT_MSIX_TABLE + 5 * 16 + 12,
+				    &ctrl));
+	ASSERT_EQ(1, ctrl);
+	ASSERT_EQ(0, vt_raise(&self->v, 5));
+	ASSERT_EQ(0, fired_set(fds, VT_NR_MSIX, 200));
+	ASSERT_EQ(0, mdkvfio_irq_action(&self->v, MSIX, 5, 1,
+					VFIO_IRQ_SET_ACTION_UNMASK));
+	ASSERT_EQ(1u << 5, fired_set(fds, VT_NR_MSIX, 1000));
+
+	/* Function Mask in config space holds every vector. */
+	flags |= PCI_MSIX_FLAGS_MASKALL;
+	ASSERT_EQ(0, vt_cfg_write(&self->v, off, &flags, 2));
+	ASSERT_EQ(0, vt_raise(&self->v, 1));
+	ASSERT_EQ(0, vt_raise(&self->v, 6));
+	ASSERT_EQ(0, fired_set(fds, VT_NR_MSIX, 200));
+	flags &= ~PCI_MSIX_FLAGS_MASKALL;
+	ASSERT_EQ(0, vt_cfg_write(&self->v, off, &flags, 2));
+	ASSERT_EQ((1u << 1) | (1u << 6), fired_set(fds, VT_NR_MSIX, 1000) |
+					 fired_set(fds, VT_NR_MSIX, 200));
+
+	/* Loopback triggers go through the same delivery. */
+	ASSERT_EQ(0, mdkvfio_irq_action(&self->v, MSIX, 4, 1,
+					VFIO_IRQ_SET_ACTION_TRIGGER));
+	ASSERT_EQ(1u << 4, fired_set(fds, VT_NR_MSIX, 1000));
+
+	/* One vector's eventfd removed: that vector alone goes quiet. */
+	{
+		int none = -1;
+
+		ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, MSIX, 7, 1, &none));
+		ASSERT_EQ(0, vt_raise(&self->v, 7));
+		ASSERT_EQ(0, fired_set(fds, VT_NR_MSIX, 200));
+		ASSERT_EQ(0, vt_raise(&self->v, 0));
+		ASSERT_EQ(1u, fired_set(fds, VT_NR_MSIX, 1000));
+	}
+
+	/* Disabled: MSI-X Enable clears, raises are dropped. */
+	ASSERT_EQ(0, mdkvfio_irq_disable(&self->v, MSIX));
+	ASSERT_EQ(0, vt_cfg_read(&self->v, off, &flags, 2));
+	ASSERT_FALSE(flags & PCI_MSIX_FLAGS_ENABLE);
+	ASSERT_EQ(-ENOTCONN, vt_raise(&self->v, 0));
+	ASSERT_EQ(0, fired_set(fds, VT_NR_MSIX, 200));
+}
+
+TEST_F(vt, msi_and_one_kind_at_a_time)
+{
+	int fds[VT_NR_MSI], xfd;
+	uint8_t on[VT_NR_MSI] = { 0, 1, 0, 1 };
+
+	make_efds(_metadata, fds, VT_NR_MSI);
+	make_efds(_metadata, &xfd, 1);
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, MSI, 0, VT_NR_MSI, fds));
+	/* MSI is on: neither MSI-X nor INTx may be enabled. */
+	ASSERT_EQ(-EINVAL, mdkvfio_set_eventfds(&self->v, MSIX, 0, 1, &xfd));
+	ASSERT_EQ(-EINVAL, mdkvfio_set_eventfds(&self->v, INTX, 0, 1, &xfd));
+	ASSERT_EQ(0, vt_raise(&self->v, 1));
+	ASSERT_EQ(1u << 1, fired_set(fds, VT_NR_MSI, 1000));
+	ASSERT_EQ(-EINVAL, vt_raise(&self->v, VT_NR_MSI));
+	ASSERT_EQ(0, mdkvfio_irq_action(&self->v, MSI, 0, VT_NR_MSI,
+					VFIO_IRQ_SET_ACTION_MASK));
+	ASSERT_EQ(0, vt_raise(&self->v, 3));
+	ASSERT_EQ(0, fired_set(fds, VT_NR_MSI, 200));
+	ASSERT_EQ(0, mdkvfio_irq_action(&self->v, MSI, 3, 1,
+					VFIO_IRQ_SET_ACTION_UNMASK));
+	ASSERT_EQ(1u << 3, fired_set(fds, VT_NR_MSI, 1000));
+	ASSERT_EQ(0, mdkvfio_irq_action(&self->v, MSI, 0, VT_NR_MSI,
+					VFIO_IRQ_SET_ACTION_UNMASK));
+	/* DATA_BOOL trigger: only the vectors whose byte is set. */
+	{
+		struct {
+			struct vfio_irq_set set;
+			uint8_t data[VT_NR_MSI];
+		} s = {
+			.set = {
+				.argsz = sizeof(s),
+				.flags = VFIO_IRQ_SET_DATA_BOOL |
+					 VFIO_IRQ_SET_ACTION_TRIGGER,
+				.index = MSI, .start = 0, .count = VT_NR_MSI,
+			},
+		};
+
+		memcpy(s.data, on, sizeof(on));
+		ASSERT_EQ(0, ioctl(self->v.device, VFIO_DEVICE_SET_IRQS, &s));
+		ASSERT_EQ((1u << 1) | (1u << 3),
+			  fired_set(fds, VT_NR_MSI, 1000) |
+			  fired_set(fds, VT_NR_MSI, 200));
+	}
+	/* Disabled, then MSI-X may come on. */
+	ASSERT_EQ(0, mdkvfio_irq_disable(&self->v, MSI));
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, MSIX, 0, 1, &xfd));
+	ASSERT_EQ(0, vt_raise(&self->v, 0));
+	ASSERT_EQ(1, vt_fired(xfd, 1000));
+}
+
+TEST_F(vt, intx_automask_and_unmask)
+{
+	int trig, unmask;
+
+	make_efds(_metadata, &trig, 1);
+	make_efds(_metadata, &unmask, 1);
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, INTX, 0, 1, &trig));
+	ASSERT_EQ(0, vt_raise(&self->v, 0));
+	ASSERT_EQ(1, vt_fired(trig, 1000));
+	/* Automasked: the next one waits for an unmask. */
+	ASSERT_EQ(0, vt_raise(&self->v, 0));
+	ASSERT_EQ(0, vt_fired(trig, 200));
+	ASSERT_EQ(0, mdkvfio_irq_action(&self->v, INTX, 0, 1,
+					VFIO_IRQ_SET_ACTION_UNMASK));
+	ASSERT_EQ(1, vt_fired(trig, 1000));
+	/* Unmask through an eventfd, as QEMU and KVM's resamplefd do. */
+	{
+		struct {
+			struct vfio_irq_set set;
+			int32_t fd;
+		} s = {
+			.set = {
+				.argsz = sizeof(s),
+				.flags = VFIO_IRQ_SET_DATA_EVENTFD |
+					 VFIO_IRQ_SET_ACTION_UNMASK,
+				.index = INTX, .start = 0, .count = 1,
+			},
+			.fd = unmask,
+		};
+		uint64_t one = 1;
+
+		ASSERT_EQ(0, ioctl(self->v.device, VFIO_DEVICE_SET_IRQS, &s));
+		ASSERT_EQ(0, vt_raise(&self->v, 0));	/* pending */
+		ASSERT_EQ(0, vt_fired(trig, 200));
+		ASSERT_EQ(8, write(unmask, &one, 8));
+		ASSERT_EQ(1, vt_fired(trig, 2000));
+	}
+	/* Masked by the user: held until unmasked. */
+	ASSERT_EQ(0, mdkvfio_irq_action(&self->v, INTX, 0, 1,
+					VFIO_IRQ_SET_ACTION_UNMASK));
+	ASSERT_EQ(0, mdkvfio_irq_action(&self->v, INTX, 0, 1,
+					VFIO_IRQ_SET_ACTION_MASK));
+	ASSERT_EQ(0, vt_raise(&self->v, 0));
+	ASSERT_EQ(0, vt_fired(trig, 200));
+	ASSERT_EQ(0, mdkvfio_irq_action(&self->v, INTX, 0, 1,
+					VFIO_IRQ_SET_ACTION_UNMASK));
+	ASSERT_EQ(1, vt_fired(trig, 1000));
+	ASSERT_EQ(-EINVAL, vt_raise(&self->v, 1));
+	ASSERT_EQ(0, mdkvfio_irq_disable(&self->v, INTX));
+	ASSERT_EQ(-ENOTCONN, vt_raise(&self->v, 0));
+}
+
+TEST_F(vt, err_and_req_triggers)
+{
+	int err, req;
+
+	make_efds(_metadata, &err, 1);
+	make_efds(_metadata, &req, 1);
+	ASSERT_EQ(-ENOTCONN, vt_cmd(&self->v, 0, 0, VT_CMD_ERR));
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, VFIO_PCI_ERR_IRQ_INDEX, 0, 1,
+					  &err));
+	ASSERT_EQ(0, vt_cmd(&self->v, 0, 0, VT_CMD_ERR));
+	ASSERT_EQ(1, vt_fired(err, 1000));
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, VFIO_PCI_REQ_IRQ_INDEX, 0, 1,
+					  &req));
+	ASSERT_EQ(0, mdkvfio_irq_action(&self->v, VFIO_PCI_REQ_IRQ_INDEX, 0, 1,
+					VFIO_IRQ_SET_ACTION_TRIGGER));
+	ASSERT_EQ(1, vt_fired(req, 1000));
+	ASSERT_EQ(0, mdkvfio_irq_disable(&self->v, VFIO_PCI_ERR_IRQ_INDEX));
+	ASSERT_EQ(-ENOTCONN, vt_cmd(&self->v, 0, 0, VT_CMD_ERR));
+}
+
+TEST_F(vt, reset_and_reopen)
+{
+	int fds[VT_NR_MSIX];
+	uint32_t resets, pba;
+
+	make_efds(_metadata, fds, VT_NR_MSIX);
+	ASSERT_EQ(1, vt_reg(&self->v, VT_OPENS));
+	resets = vt_reg(&self->v, VT_RESETS);
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, MSIX, 0, VT_NR_MSIX, fds));
+	ASSERT_EQ(0, mdkvfio_write32(&self->v, 0, VT_MSIX_TABLE + 12, 1));
+	ASSERT_EQ(0, vt_raise(&self->v, 0));
+	ASSERT_EQ(0, mdkvfio_read32(&self->v, 0, VT_MSIX_PBA, &pba));
+	ASSERT_EQ(1, pba);
+	/* Reset: the parent's hook runs, pending is dropped, MSI-X works. */
+	ASSERT_EQ(0, mdkvfio_reset(&self->v));
+	ASSERT_EQ(resets + 1, vt_reg(&self->v, VT_RESETS));
+	ASSERT_EQ(0, mdkvfio_read32(&self->v, 0, VT_MSIX_PBA, &pba));
+	ASSERT_EQ(0, pba);
+	ASSERT_EQ(0, fired_set(fds, VT_NR_MSIX, 200));
+	ASSERT_EQ(0, vt_raise(&self->v, 0));
+	ASSERT_EQ(1u, fired_set(fds, VT_NR_MSIX, 1000));
+	/* Close and reopen: close ran, everything is off again. */
+	mdkvfio_close(&self->v);
+	ASSERT_EQ(0, mdkvfio_open(&self->v, self->uuid));
+	ASSERT_EQ(2, vt_reg(&self->v, VT_OPENS));
+	ASSERT_EQ(1, vt_reg(&self->v, VT_CLOSES));
+	ASSERT_EQ(-ENOTCONN, vt_raise(&self->v, 0));
+	ASSERT_EQ(0, fired_set(fds, VT_NR_MSIX, 200));
+}
+
+#define IOVA	0x100000ULL
+#define DMA_LEN	(64 * 1024)
+
+TEST_F(vt, dma_read_write_and_unmapped)
+{
+	uint8_t *mem, buf[256], back[256];
+	unsigned int i;
+
+	mem = mmap(NULL, DMA_LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	for (i = 0; i < DMA_LEN; i++)
+		mem[i] = i * 13;
+	ASSERT_EQ(0, mdkvfio_map_dma(&self->v, mem, IOVA, DMA_LEN));
+	/* The parent reads user memory into its buffer... */
+	ASSERT_EQ(0, vt_cmd(&self->v, IOVA + 0x800, 256, VT_CMD_DMA_READ));
+	ASSERT_EQ(256, mdkvfio_pread(&self->v, 2, back, 256, VT_DMA_BUF));
+	ASSERT_EQ(0, memcmp(mem + 0x800, back, 256));
+	/* ...and writes its buffer to user memory, across a page boundary. */
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = 0xa0 ^ i;
+	ASSERT_EQ(256, mdkvfio_pwrite(&self->v, 2, buf, 256, VT_DMA_BUF));
+	ASSERT_EQ(0, vt_cmd(&self->v, IOVA + 0x2f80, 256, VT_CMD_DMA_WRITE));
+	ASSERT_EQ(0, memcmp(mem + 0x2f80, buf, 256));
+	ASSERT_EQ((uint8_t)(0x2f7f * 13), mem[0x2f7f]);
+	ASSERT_EQ((uint8_t)(0x3080 * 13), mem[0x3080]);
+	/* Outside the mapping, or running off its end: an error, no write. */
+	ASSERT_GT(0, vt_cmd(&self->v, IOVA + DMA_LEN, 16, VT_CMD_DMA_WRITE));
+	ASSERT_GT(0, vt_cmd(&self->v, 0, 16, VT_CMD_DMA_READ));
+	ASSERT_GT(0, vt_cmd(&self->v, IOVA + DMA_LEN - 8, 16, VT_CMD_DMA_READ));
+	ASSERT_EQ(0, mdkvfio_unmap_dma(&self->v, IOVA, DMA_LEN));
+	ASSERT_GT(0, vt_cmd(&self->v, IOVA, 16, VT_CMD_DMA_READ));
+	munmap(mem, DMA_LEN);
+}
+
+TEST_F(vt, unmap_while_pinned_drops_the_pins)
+{
+	uint8_t *mem;
+
+	mem = mmap(NULL, DMA_LEN, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	memset(mem, 1, DMA_LEN);
+	ASSERT_EQ(0, mdkvfio_map_dma(&self->v, mem, IOVA, DMA_LEN));
+	ASSERT_EQ(0, vt_cmd(&self->v, IOVA + 0x4000, 4, VT_CMD_PIN));
+	ASSERT_EQ(4, vt_reg(&self->v, VT_NR_PINNED));
+	/* Pinning beyond the mapping fails and pins nothing. */
+	ASSERT_GT(0, vt_cmd(&self->v, IOVA + DMA_LEN - 0x1000, 2, VT_CMD_PIN));
+	ASSERT_EQ(0, vt_reg(&self->v, VT_NR_PINNED));
+	ASSERT_EQ(0, vt_cmd(&self->v, IOVA + 0x4000, 4, VT_CMD_PIN));
+	/* Unmapping the pinned range: the parent is told and unpins. */
+	ASSERT_EQ(0, mdkvfio_unmap_dma(&self->v, IOVA, DMA_LEN));
+	ASSERT_EQ(1, vt_reg(&self->v, VT_UNMAPS));
+	ASSERT_EQ(0, vt_reg(&self->v, VT_NR_PINNED));
+	/* Pinning with nothing mapped fails. */
+	ASSERT_GT(0, vt_cmd(&self->v, IOVA, 1, VT_CMD_PIN));
+	/* Pins still held at close are dropped by the parent's close. */
+	ASSERT_EQ(0, mdkvfio_map_dma(&self->v, mem, IOVA, DMA_LEN));
+	ASSERT_EQ(0, vt_cmd(&self->v, IOVA, 2, VT_CMD_PIN));
+	munmap(mem, DMA_LEN);
+}
+
+struct remover {
+	const char *uuid;
+	int ret;
+	volatile int done;
+};
+
+static void *remove_thread(void *arg)
+{
+	struct remover *r = arg;
+
+	r->ret = vt_remove(r->uuid);
+	r->done = 1;
+	return NULL;
+}
+
+TEST_F_TIMEOUT(vt, remove_while_open_signals_req, 90)
+{
+	struct remover r = { .uuid = self->uuid };
+	char path[128];
+	pthread_t th;
+	int req;
+
+	make_efds(_metadata, &req, 1);
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, VFIO_PCI_REQ_IRQ_INDEX, 0, 1,
+					  &req));
+	ASSERT_EQ(0, pthread_create(&th, NULL, remove_thread, &r));
+	/* The VFIO core asks at once, then every 10 s. */
+	ASSERT_EQ(1, vt_fired(req, 10000));
+	ASSERT_EQ(0, r.done);
+	snprintf(path, sizeof(path), VT_MDEVS "/%s", self->uuid);
+	ASSERT_TRUE(mdk_exists(path));
+	/* The user lets go: the removal completes. */
+	mdkvfio_close(&self->v);
+	pthread_join(th, NULL);
+	ASSERT_EQ(0, r.ret);
+	ASSERT_FALSE(mdk_exists(path));
+}
+
+TEST_F_TIMEOUT(vt, remove_while_open_without_req_waits, 90)
+{
+	struct remover r = { .uuid = self->uuid };
+	char path[128];
+	pthread_t th;
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, remove_thread, &r));
+	sleep(2);
+	/* No REQ eventfd: the remover blocks until the user closes. */
+	ASSERT_EQ(0, r.done);
+	snprintf(path, sizeof(path), VT_MDEVS "/%s", self->uuid);
+	ASSERT_TRUE(mdk_exists(path));
+	mdkvfio_close(&self->v);
+	pthread_join(th, NULL);
+	ASSERT_EQ(0, r.ret);
+	ASSERT_FALSE(mdk_exists(path));
+}
+
+TEST_HARNESS_MAIN

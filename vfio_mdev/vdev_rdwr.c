@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio_mdev region access: read() and write() on config space and BARs,
+ * and mmap() of passthrough ranges.
+ *
+ * An access of 1, 2, 4 or 8 bytes is one access, at whatever alignment the
+ * user made it: it is split only where it crosses a range boundary, and a
+ * trapped range's callback sees the size and offset of its part. Longer
+ * accesses are cut into naturally aligned pieces of up to 8 bytes. Config
+ * space takes pieces of up to 4 bytes. Anything beyond a region is -EINVAL.
+ */
+
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <mdevkit/compat.h>
+
+#include "vdev.h"
+
+/* The largest piece at @pos of @left bytes: naturally aligned, <= @max. */
+static unsigned int mdk_vdev_chunk(u64 pos, size_t left, unsigned int max)
+{
+	unsigned int n;
+
+	for (n = max; n > 1; n /= 2)
+		if (left >= n && !(pos & (n - 1)))
+			break;
+	return n;
+}
+
+/*
+ * After a config write: the MSI-X control word may have changed (enable or
+ * function mask), which may release pending vectors.
+ */
+static void mdk_vdev_cfg_written(struct mdk_vdev *vdev, unsigned int off,
+				 unsigned int len)
+{
+	unsigned int ctrl = vdev->msix_cap + PCI_MSIX_FLAGS;
+
+	if (vdev->msix_cap && off < ctrl + 2 && off + len > ctrl)
+		mdk_vdev_msix_control(vdev);
+}
+
+static ssize_t mdk_vdev_cfg_rw(struct mdk_vdev *vdev, char __user *ubuf,
+			       size_t count, u64 pos, bool write)
+{
+	size_t done = 0;
+	u8 val[4];
+	int ret;
+
+	if (pos >= vdev->cfg.size || count > vdev->cfg.size - pos)
+		return -EINVAL;
+	while (done < count) {
+		unsigned int n = mdk_vdev_chunk(pos + done, count - done, 4);
+
+		if (count <= 4 && (count == 1 || count == 2 || count == 4))
+			n = count;
+		if (write) {
+			if (copy_from_user(val, ubuf + done, n))
+				return -EFAULT;
+			ret = mdk_vcfg_write(&vdev->cfg, pos + done, val, n);
+			if (ret)
+				return ret;
+			mdk_vdev_cfg_written(vdev, pos + done, n);
+		} else {
+			ret = mdk_vcfg_read(&vdev->cfg, pos + done, val, n);
+			if (ret)
+				return ret;
+			if (copy_to_user(ubuf + done, val, n))
+				return -EFAULT;
+		}
+		done += n;
+	}
+	return count;
+}
+
+/* Passthrough bytes through read()/write(): memory, or MMIO by size. */
+static void mdk_vdev_pt_rw(const struct mdk_vdev_range *r, u64 off, u8 *buf,
+			   unsigned int len, bool write)
+{
+	void __iomem *io;
+
+	if (r->mem) {
+		if (write)
+			memcpy(r->mem + off, buf, len);
+		else
+			memcpy(buf, r->mem + off, len);
+		return;
+	}
+	io = r->io + off;
+	switch (len) {
+	case 8:
+		if (write)
+			writeq(get_unaligned_le64(buf), io);
+		else
+			put_unaligned_le64(readq(io), buf);
+		return;
+	case 4:
+		if (write)
+			writel(get_unaligned_le32(buf), io);
+		else
+			put_unaligned_le32(readl(io), buf);
+		return;
+	case 2:
+		if (write)
+			writew(get_unaligned_le16(buf), io);
+		else
+			put_unaligned_le16(readw(io), buf);
+		return;
+	default:
+		if (write)
+			memcpy_toio(io, buf, len);
+		else
+			memcpy_fromio(buf, io, len);
+	}
+}
+
+/* One access of 1, 2, 4 or 8 bytes to a BAR, split at range boundaries. */
+static int mdk_vdev_bar_access(struct mdk_vdev *vdev, unsigned int bar,
+			       u64 pos, u8 *buf, unsigned int len, bool write)
+{
+	const struct mdk_vdev_bar_state *st = &vdev->bars[bar];
+	struct mdk_vbar_piece pieces[MDK_VBAR_MAX_PIECES];
+	int nr, i, ret;
+
+	nr = mdk_vbar_split(&st->layout, pos, len, pieces);
+	if (nr < 0)
+		return nr;
+	for (i = 0; i < nr; i++) {
+		const struct mdk_vbar_piece *p = &pieces[i];
+		u64 at = pos + p->skip;
+		u8 *b = buf + p->skip;
+
+		if (p->range < 0) {
+			/* A hole: reads as zero, ignores writes. */
+			if (!write)
+				memset(b, 0, p->len);
+			continue;
+		}
+		if (st->vranges[p->range].kind == MDK_VBAR_PASSTHROUGH) {
+			mdk_vdev_pt_rw(&st->ranges[p->range], p->offset, b,
+				       p->len, write);
+			continue;
+		}
+		if (mdk_vdev_msix_claims(vdev, bar, at)) {
+			ret = mdk_vdev_msix_access(vdev, at, b, p->len, write);
+		} else if (write) {
+			ret = vdev->ops->write ?
+			      vdev->ops->write(vdev, bar, at, b, p->len) : 0;
+		} else {
+			memset(b, 0, p->len);
+			ret = vdev->ops->read ?
+			      vdev->ops->read(vdev, bar, at, b, p->len) : 0;
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static bool mdk_vdev_bar_decoded(struct mdk_vdev *vdev, unsigned int bar)
+{
+	return mdk_vcfg_bar_decoded(&vdev->cfg, bar);
+}
+
+static ssize_t mdk_vdev_bar_rw(struct mdk_vdev *vdev, unsigned int bar,
+			       char __user *ubuf, size_t count, u64 pos,
+			       bool write)
+{
+	u64 size = vdev->bars[bar].layout.size;
+	size_t done = 0;
+	u8 val[8];
+	int ret;
+
+	if (!size || pos >= size || count > size - pos)
+		return -EINVAL;
+	/* As vfio-pci: no access while the command register disables it. */
+	if (!mdk_vdev_bar_decoded(vdev, bar))
+		return -EIO;
+	while (done < count) {
+		unsigned int n;
+
+		if (count == 1 || count == 2 || count == 4 || count == 8)
+			n = count;
+		else
+			n = mdk_vdev_chunk(pos + done, count - done, 8);
+		if (write && copy_from_user(val, ubuf + done, n))
+			return -EFAULT;
+		ret = mdk_vdev_bar_access(vdev, bar, pos + done, val, n, write);
+		if (ret)
+			return ret;
+		if (!write && copy_to_user(ubuf + done, val, n))
+			return -EFAULT;
+		done += n;
+	}
+	return count;
+}
+
+static ssize_t mdk_vdev_rw(struct mdk_vdev *vdev, char __user *ubuf,
+			   size_t count, loff_t *ppos, bool write)
+{
+	unsigned int index = MDK_VDEV_INDEX((u64)*ppos);
+	u64 pos = *ppos & MDK_VDEV_OFFSET_MASK;
+	ssize_t ret;
+
+	if (*ppos < 0 || !count)
+		return -EINVAL;
+	mutex_lock(&vdev->lock);
+	if (index <= VFIO_PCI_BAR5_REGION_INDEX)
+		ret = mdk_vdev_bar_rw(vdev, index, ubuf, count, pos, write);
+	else if (index == VFIO_PCI_CONFIG_REGION_INDEX)
+		ret = mdk_vdev_cfg_rw(vdev, ubuf, count, pos, write);
+	else
+		ret = -EINVAL;
+	mutex_unlock(&vdev->lock);
+	if (ret > 0)
+		*ppos += ret;
+	return ret;
+}
+
+/**
+ * mdk_vdev_read() - vfio_device_ops.read
+ * @vfio: the device
+ * @buf: the user's buffer
+ * @count: bytes
+ * @ppos: region offset (index << 40 | offset)
+ *
+ * Context: process.
+ * Return: @count, or -EINVAL (no such region, beyond it, bad MSI-X table
+ * access), -EIO (the BAR's decoding is off), -EFAULT or the parent's error.
+ */
+ssize_t mdk_vdev_read(struct vfio_device *vfio, char __user *buf,
+		      size_t count, loff_t *ppos)
+{
+	return mdk_vdev_rw(mdk_vdev_of(vfio), buf, count, ppos, false);
+}
+
+/**
+ * mdk_vdev_write() - vfio_device_ops.write
+ * @vfio: the device
+ * @buf: the user's buffer
+ * @count: bytes
+ * @ppos: region offset (index << 40 | offset)
+ *
+ * Context: process.
+ * Return: as mdk_vdev_read().
+ */
+ssize_t mdk_vdev_write(struct vfio_device *vfio, const char __user *buf,
+		       size_t count, loff_t *ppos)
+{
+	return mdk_vdev_rw(mdk_vdev_of(vfio), (char __user *)buf, count, ppos,
+			   true);
+}
+
+/**
+ * mdk_vdev_enable_decode() - set memory and I/O decoding for the BARs
+ * @vdev: the device, its lock held
+ *
+ * What pci_enable_device() does before vfio-pci hands a device over.
+ */
+void mdk_vdev_enable_decode(struct mdk_vdev *vdev)
+{
+	u16 cmd = get_unaligned_le16(&vdev->cfg.data[PCI_COMMAND]);
+	unsigned int i;
+
+	for (i = 0; i < MDK_VCFG_NR_BARS; i++) {
+		if (!vdev->info.pci.bars[i].size)
+			continue;
+		if (vdev->info.pci.bars[i].flags & MDK_VCFG_BAR_IO)
+			cmd |= PCI_COMMAND_IO;
+		else
+			cmd |= PCI_COMMAND_MEMORY;
+	}
+	put_unaligned_le16(cmd, &vdev->cfg.data[PCI_COMMAND]);
+}
+
+static int mdk_vdev_mmap_range(struct vm_area_struct *vma, unsigned long at,
+			       const struct mdk_vdev_range *r, u64 off, u64 len)
+{
+	unsigned long pfn;
+	u64 done;
+	int ret;
+
+	if (r->phys) {
+		pfn = (r->phys + off) >> PAGE_SHIFT;
+		return io_remap_pfn_range(vma, at, pfn, len, vma->vm_page_prot);
+	}
+	for (done = 0; done < len; done += PAGE_SIZE) {
+		ret = vm_insert_page(vma, at + done,
+				     vmalloc_to_page(r->mem + off + done));
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * mdk_vdev_mmap() - vfio_device_ops.mmap
+ * @vfio: the device
+ * @vma: a shared mapping of passthrough ranges of one BAR
+ *
+ * The mapping must start and end on page boundaries inside one run of
+ * adjacent passthrough ranges with one kind of backing (memory or MMIO).
+ *
+ * Context: process, mmap lock held for write.
+ * Return: 0, or -EINVAL for anything else.
+ */
+int mdk_vdev_mmap(struct vfio_device *vfio, struct vm_area_struct *vma)
+{
+	struct mdk_vdev *vdev = mdk_vdev_of(vfio);
+	unsigned int index = vma->vm_pgoff >>
+			     (MDK_VDEV_OFFSET_SHIFT - PAGE_SHIFT);
+	u64 off = (vma->vm_pgoff << PAGE_SHIFT) & MDK_VDEV_OFFSET_MASK;
+	u64 len = vma->vm_end - vma->vm_start;
+	const struct mdk_vdev_bar_state *st;
+	int first, i, ret;
+	u64 pos;
+
+	if (index > VFIO_PCI_BAR5_REGION_INDEX || !(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
+	st = &vdev->bars[index];
+	if (!st->layout.size)
+		return -EINVAL;
+	first = mdk_vbar_mmap_range(&st->layout, off, len);
+	if (first < 0)
+		return first;
+	for (i = first, pos = off; pos < off + len; i++) {
+		const struct mdk_vdev_range *r = &st->ranges[i];
+
+		if (!r->phys != !st->ranges[first].phys)
+			return -EINVAL;
+		pos = r->offset + r->size;
+	}
+	if (st->ranges[first].phys)
+		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	mdk_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	for (i = first, pos = off; pos < off + len; i++) {
+		const struct mdk_vdev_range *r = &st->ranges[i];
+		u64 start = pos - r->offset;
+		u64 n = min(r->size - start, off + len - pos);
+
+		ret = mdk_vdev_mmap_range(vma, vma->vm_start + (pos - off), r,
+					  start, n);
+		if (ret)
+			return ret;
+		pos += n;
+	}
+	return 0;
+}
