@@ -100,13 +100,13 @@ struct mdk_vdev {
 	const struct mdk_vdev_ops *ops;
 	void *priv;
 	struct mdk_vdev_info info;
-	struct mutex lock;
+	struct mutex lock;	/* see above */
 	struct mdk_vcfg cfg;
 	struct mdk_vcfg cfg_init;
 	struct mdk_vdev_bar_state bars[MDK_VCFG_NR_BARS];
 	int msi_cap;
 	int msix_cap;
-	spinlock_t irq_lock;
+	spinlock_t irq_lock;	/* see above */
 	struct mdk_vdev_irqs irqs;
 	bool req_warned;
 };

@@ -16,13 +16,14 @@
 #endif
 
 /*
- * The rest is for vfio_mdev's glue; the version tests below are for APIs
- * that changed shape without a macro or header to detect.
+ * The rest is for vfio_mdev's glue. These APIs changed shape without a macro
+ * or header to detect, so the kernel's version decides: MDK_KV is
+ * VERSION * 1000 + PATCHLEVEL (6012 for 6.12), which vfio_mdev/Kbuild sets.
  */
-#include <linux/version.h>
+#ifdef MDK_KV
 
 /* eventfd_signal(ctx, n) returned the count until 6.8; now (ctx). */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#if MDK_KV >= 6008
 #define mdk_eventfd_signal(ctx)	eventfd_signal(ctx)
 #else
 #define mdk_eventfd_signal(ctx)	eventfd_signal(ctx, 1)
@@ -32,17 +33,15 @@
  * vfio_device_ops.release had to end in vfio_free_device() until 6.2; since
  * then the core frees the device after release.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-#define MDK_VFIO_RELEASE_FREES	1
-#else
-#define MDK_VFIO_RELEASE_FREES	0
-#endif
+#define MDK_VFIO_RELEASE_FREES	(MDK_KV < 6002)
 
 /* vm_flags became read-only behind vm_flags_set() in 6.3. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if MDK_KV >= 6003
 #define mdk_vm_flags_set(vma, flags)	vm_flags_set(vma, flags)
 #else
 #define mdk_vm_flags_set(vma, flags)	((vma)->vm_flags |= (flags))
 #endif
+
+#endif /* MDK_KV */
 
 #endif /* _MDEVKIT_COMPAT_H */

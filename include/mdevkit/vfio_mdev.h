@@ -13,6 +13,7 @@
 
 #include <linux/mdev.h>
 #include <linux/types.h>
+#include <linux/vfio.h>
 #include <mdevkit/vdev_types.h>
 
 struct mdk_vdev;

@@ -127,7 +127,8 @@ static inline int vt_cfg_write(struct mdkvfio *v, uint64_t off,
 	return n == (ssize_t)len ? 0 : n < 0 ? (int)n : -EIO;
 }
 
-/* One mdev of mdk_vfiotest, created and opened. */
+/* One mdev of mdk_vfiotest, created and opened (MDK_VT_NO_FIXTURE: none). */
+#ifndef MDK_VT_NO_FIXTURE
 FIXTURE(vt) {
 	char uuid[40];
 	struct mdkvfio v;
@@ -148,5 +149,6 @@ FIXTURE_TEARDOWN(vt)
 	mdkvfio_close(&self->v);
 	vt_remove(self->uuid);
 }
+#endif
 
 #endif /* MDK_VFIOTEST_H */

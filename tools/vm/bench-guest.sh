@@ -1,11 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# bench-guest.sh NS REPS ROUNDS - the in-VM side of `make bench` (run from
+# bench-guest.sh NS REPS ROUNDS SECONDS - the in-VM side of `make bench` (run from
 # /extra, which holds mdk_bench and the two builds of mdk_benchparent).
-# Alternates the kernel's mdev.ko and mdev_core, ROUNDS times each.
+# Alternates the kernel's mdev.ko and mdev_core, ROUNDS times each. Then
+# region access: the kernel's mtty sample on mdev.ko (when mtty.ko is
+# there), and vfio_mdev's mdk_vfiotest on mdev_core, with mdk_bench_vfio.
 set -eu
 ns=$1 reps=$2 rounds=$3
+export MDK_BENCH_SECONDS=${4:-0.5} MDK_BENCH_ROUNDS=$rounds
 type=/sys/devices/platform/mdk_benchparent/mdev_supported_types/mdk_benchparent-bench
 
 # udevd would handle every uevent while the clock runs: measure the core.
@@ -28,3 +31,23 @@ while [ "$r" -le "$rounds" ]; do
 	one ours mdev_core
 	r=$((r + 1))
 done
+
+# Region access rates. mtty's BAR0 is 8 bytes of UART registers (offset 4:
+# the modem control register); mdk_vfiotest's BAR0 has trapped scratch at 0
+# and a passthrough page at 0x1000.
+modprobe vfio_iommu_type1
+u=00000b0e-0000-4000-8000-000000000001
+if [ -e ./mtty.ko ]; then
+	modprobe mdev
+	insmod ./mtty.ko
+	echo $u >/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1/create
+	./mdk_bench_vfio mtty $u 0 4
+	echo 1 >/sys/bus/mdev/devices/$u/remove
+	rmmod mtty
+	rmmod mdev
+fi
+modprobe mdk_vfiotest
+echo $u >/sys/devices/platform/mdk_vfiotest/mdev_supported_types/mdk_vfiotest-full/create
+./mdk_bench_vfio vfio_mdev $u 0 0 0x1000
+echo 1 >/sys/bus/mdev/devices/$u/remove
+rmmod mdk_vfiotest vfio_mdev mdev_core

@@ -17,6 +17,7 @@ kver=${1:-$("$MDK_ROOT/tools/vm/kernel.sh" list | head -1)}
 ns=${MDK_BENCH_NS:-1,100,1000,4096}
 reps=${MDK_BENCH_REPS:-300}
 rounds=${MDK_BENCH_ROUNDS:-3}
+secs=${MDK_BENCH_SECONDS:-0.5}	# per round of each region-access rate
 
 "$MDK_ROOT/tools/vm/build.sh" "$kver"
 ours=$("$MDK_ROOT/tools/vm/kbuild.sh" "$kver" extmod "$MDK_ROOT/tools/bench")
@@ -27,18 +28,34 @@ rm -rf "$stage"
 mkdir -p "$stage/ours" "$stage/upstream"
 cp "$ours/mdk_benchparent.ko" "$stage/ours/"
 cp "$upstream/mdk_benchparent.ko" "$stage/upstream/"
-cp "$MDK_BUILD/tools/bench/mdk_bench" "$MDK_ROOT/tools/vm/bench-guest.sh" "$stage/"
+cp "$MDK_BUILD/tools/bench/mdk_bench" "$MDK_BUILD/tools/bench/mdk_bench_vfio" \
+	"$MDK_ROOT/tools/vm/bench-guest.sh" "$stage/"
+
+# The kernel's mtty sample, the reference for trapped region access: built
+# from the Debian linux-source of the kernel's series against its headers
+# (it runs on the kernel's mdev.ko).
+eval "$("$MDK_ROOT/tools/vm/kernel.sh" env "$kver")"
+series=$(echo "$KABI" | cut -d. -f1,2)
+if src=$("$MDK_ROOT/tools/vm/linux-source.sh" "$series"); then
+	msrc=$MDK_BUILD/bench/mtty-src-$series
+	mkdir -p "$msrc"
+	cp "$src/samples/vfio-mdev/mtty.c" "$msrc/"
+	echo 'obj-m += mtty.o' >"$msrc/Kbuild"
+	mtty=$("$MDK_ROOT/tools/vm/kbuild.sh" "$kver" extmod-upstream "$msrc")
+	cp "$mtty/mtty.ko" "$stage/"
+else
+	mdk_log "no linux-source-$series: the region benchmark runs without mtty"
+fi
 
 mdk_log "benchmark on $kver: N=$ns, $reps cycles per N, $rounds rounds per core"
 out=$stage/output.txt
 set +e
 "$MDK_ROOT/tools/vm/run.sh" -B -k "$kver" -e "$stage" -n bench -t 3000 -- \
-	"./bench-guest.sh $ns $reps $rounds" | tee "$out" >&2
+	"./bench-guest.sh $ns $reps $rounds $secs" | tee "$out" >&2
 status=${PIPESTATUS[0]}
 set -e
 [ "$status" = 0 ] || mdk_die "the benchmark VM failed (status $status); see build/logs/$kver/"
 
-eval "$("$MDK_ROOT/tools/vm/kernel.sh" env "$kver")"
 awk -v kver="$KVERSION" -v reps="$reps" -v rounds="$rounds" '
 	$1 == "BENCH" {
 		label = $2
@@ -68,3 +85,36 @@ awk -v kver="$KVERSION" -v reps="$reps" -v rounds="$rounds" '
 		printf "mdev.ko   at N=%d vs N=%d: %.2fx\n", last, first,
 			pair["upstream" SUBSEP last] / pair["upstream" SUBSEP first]
 	}' "$out" | tee "$stage/table.md"
+
+awk '
+	$1 == "BENCH-VFIO" {
+		split($3, a, "="); split($4, b, "=")
+		r[$2 SUBSEP a[2]] = b[2]
+	}
+	function row(name, op) {
+		o = r["vfio_mdev" SUBSEP op]; m = r["mtty" SUBSEP op]
+		if (m) printf "| %s | %.0f | %.0f | %.2f |\n", name, o, m, o / m
+		else printf "| %s | %.0f | - | - |\n", name, o
+	}
+	END {
+		if (!(("vfio_mdev" SUBSEP "trap_read") in r)) exit
+		printf "\n4-byte region accesses per second (higher is better), same VM run\n\n"
+		printf "| access | vfio_mdev (mdk_vfiotest) | mtty (kernel sample) | vfio_mdev / mtty |\n"
+		printf "|---|---:|---:|---:|\n"
+		row("trapped pread", "trap_read"); row("trapped pwrite", "trap_write")
+		t = r["vfio_mdev" SUBSEP "trap_read"]
+		printf "\n| access | per second | / trapped pread | / plain memory |\n|---|---:|---:|---:|\n"
+		split("pt_load pt_store mem_load mem_store", ops, " ")
+		split("passthrough mmap load|passthrough mmap store|plain memory load|plain memory store", names, "|")
+		for (i = 1; i <= 4; i++) {
+			v = r["vfio_mdev" SUBSEP ops[i]]
+			mem = r["vfio_mdev" SUBSEP (i % 2 ? "mem_load" : "mem_store")]
+			printf "| %s | %.0f | %.0f | %.2f |\n", names[i], v, v / t, v / mem
+		}
+		m = r["mtty" SUBSEP "trap_read"]
+		printf "\ngoals: trapped >= mtty: %s; passthrough >= 100x trapped: %s; passthrough >= 0.5x plain memory: %s\n",
+			m ? (t >= m ? "met" : "NOT met") : "no mtty",
+			r["vfio_mdev" SUBSEP "pt_load"] >= 100 * t ? "met" : "NOT met",
+			(r["vfio_mdev" SUBSEP "pt_load"] >= 0.5 * r["vfio_mdev" SUBSEP "mem_load"] &&
+			 r["vfio_mdev" SUBSEP "pt_store"] >= 0.5 * r["vfio_mdev" SUBSEP "mem_store"]) ? "met" : "NOT met"
+	}' "$out" | tee -a "$stage/table.md"

@@ -129,6 +129,8 @@ for kver in $kvers; do
 		# A suite may name the kernels it applies to: "# mdevkit-kvers: debug".
 		only=$(sed -n 's/^[#/* ]*mdevkit-kvers: *//p' "${suitedir:-$MDK_ROOT/tools/testing/suites}/$s"* 2>/dev/null | head -1)
 		[ -n "$only" ] && [[ " $only " != *" $kver "* ]] && continue
+		# ... and the extra initramfs layers it needs: "# mdevkit-layers: qemu".
+		layers=$(sed -n 's/^[#/* ]*mdevkit-layers: *//p' "${suitedir:-$MDK_ROOT/tools/testing/suites}/$s"* 2>/dev/null | head -1)
 		if [ -n "$suitedir" ]; then
 			args=(-e "$suitedir" -- "./$s")
 		elif [ -e "$MDK_ROOT/tools/testing/suites/$s.sh" ]; then
@@ -138,7 +140,7 @@ for kver in $kvers; do
 		fi
 		# Each VM is one TCG thread: run as many at once as there are cores.
 		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
-		run_suite "$kver" "$s" "${args[@]}" &
+		MDK_VM_LAYERS=$layers run_suite "$kver" "$s" "${args[@]}" &
 	done
 	wait
 done

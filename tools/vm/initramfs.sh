@@ -5,6 +5,9 @@
 # initramfs.sh kernel KVER MODDIR...    -> path of KVER's module layer
 # initramfs.sh project                  -> path of the project layer
 # initramfs.sh run OUT CMDFILE [EXTRA]  -> writes the per-run layer OUT
+# initramfs.sh qemu                     -> path of the optional QEMU layer
+#                                          (suites: "mdevkit-layers: qemu";
+#                                          make vm-run: MDK_VM_LAYERS=qemu)
 #
 # The VM's initramfs is the concatenation of these uncompressed newc
 # archives (each padded to 512 bytes, so every layer starts 4-byte aligned).
@@ -140,6 +143,36 @@ project_layer() {
 	echo "$out"
 }
 
+# QEMU inside the VM, for the suites that hand an mdev to a nested
+# qemu-system-x86_64 (about 50 MB, so only their VMs carry it): the binary
+# with its libraries, the TCG accelerator module and the firmware it loads.
+QEMU_PKGS="qemu-system-x86 qemu-system-data seabios"
+# (Debian's QEMU looks for SeaBIOS in /usr/share/seabios.)
+QEMU_FILES="/usr/share/seabios/bios-256k.bin /usr/share/seabios/vgabios-stdvga.bin
+	/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin
+	/usr/share/qemu/kvmvapic.bin"
+
+qemu_layer() {
+	local key out tmp root f
+	key=$( { declare -f qemu_layer copy_with_libs; echo "$QEMU_FILES"; dpkg-query -W $QEMU_PKGS; } | md5sum | cut -c1-16)
+	out=$MDK_CACHE/initramfs/qemu-$key.cpio
+	if [ ! -s "$out" ]; then
+		mdk_log "building the QEMU layer $out"
+		tmp=$(mktemp -d "$MDK_CACHE/initramfs.XXXXXX")
+		root=$tmp/root
+		copy_with_libs "$root" /usr/bin/qemu-system-x86_64 \
+			/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so
+		for f in $QEMU_FILES; do
+			[ -e "$f" ] || mdk_die "QEMU layer: $f is missing"
+			install -D -m 0644 "$(readlink -f "$f")" "$root$f"
+		done
+		mkdir -p "$(dirname "$out")"
+		mkcpio "$root" "$out"
+		rm -rf "$tmp"
+	fi
+	echo "$out"
+}
+
 run_layer() { # OUT CMDFILE [EXTRA]
 	local out=$1 root
 	root=$(mktemp -d)
@@ -158,5 +191,6 @@ base) base ;;
 kernel) shift; kernel_layer "$@" ;;
 project) project_layer ;;
 run) shift; run_layer "$@" ;;
-*) echo "usage: $0 base | kernel KVER MODDIR... | project | run OUT CMDFILE [EXTRA]" >&2; exit 2 ;;
+qemu) qemu_layer ;;
+*) echo "usage: $0 base | kernel KVER MODDIR... | project | qemu | run OUT CMDFILE [EXTRA]" >&2; exit 2 ;;
 esac

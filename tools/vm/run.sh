@@ -60,10 +60,14 @@ printf '%s\n' "$cmd" >"$logdir/cmd"
 # The initramfs: cached base + this kernel's modules + project + this run.
 initrd=$logdir/initrd.cpio
 "$MDK_ROOT/tools/vm/initramfs.sh" run "$logdir/run.cpio" "$logdir/cmd" "$extra"
+layers=()
+for l in ${MDK_VM_LAYERS:-}; do
+	layers+=("$("$MDK_ROOT/tools/vm/initramfs.sh" "$l")")
+done
 cat "$("$MDK_ROOT/tools/vm/initramfs.sh" base)" \
 	"$MDK_BUILD/$kver/initramfs-kernel.cpio" \
 	"$MDK_BUILD/initramfs-project.cpio" \
-	"$logdir/run.cpio" >"$initrd"
+	"${layers[@]}" "$logdir/run.cpio" >"$initrd"
 rm -f "$logdir/run.cpio"
 
 mem=${MDK_VM_MEM:-2048}
@@ -93,12 +97,56 @@ else
 	wait $qpid || vmrc=$?
 	[ -n "$quiet" ] || wait "$tpid" 2>/dev/null || true
 fi
-rm -f "$logdir/ivshmem" "$initrd"
+rm -f "$logdir/ivshmem" "$initrd" "$logdir/known-bugs"
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 
 # Kernel reports that fail a run, wherever they appear in the console.
 BAD='WARNING: CPU|------------\[ cut here \]|BUG: |Oops|general protection fault|Kernel panic|UBSAN:|KASAN:|possible circular locking|possible recursive locking|inconsistent lock state|INFO: trying to register non-static key|suspicious RCU usage|sleeping function called from invalid context|blocked for more than [0-9]+ seconds|rcu_.*detected stalls|self-detected stall|soft lockup|hard LOCKUP|unreferenced object 0x|suspected memory leak|Call Trace:|refcount_t: |list_(add|del) corruption|ODEBUG:|DEBUG_LOCKS_WARN_ON'
-splat=$(grep -a -n -m1 -E "$BAD" "$logdir/console.log" 2>/dev/null || true)
+# Reports of known kernel bugs (tools/vm/known-splats) are blanked out of a
+# copy of the console (line numbers kept) and noted in run.info.
+filter_known() { # CONSOLE -> filtered console on stdout, notes on fd 3
+	awk -F'\t' -v known="$MDK_ROOT/tools/vm/known-splats" '
+		BEGIN {
+			while ((getline l < known) > 0) {
+				if (l ~ /^#/ || l == "") continue
+				n = split(l, f, "\t")
+				k++; name[k] = f[1]; first[k] = f[2]; np[k] = n - 2
+				for (i = 3; i <= n; i++) pat[k, i - 2] = f[i]
+			}
+		}
+		function flush(   i, j, ok, hit) {
+			hit = 0
+			for (i = 1; i <= k && !hit; i++) {
+				if (index(blk[1], first[i]) == 0) continue
+				ok = 1
+				for (j = 1; j <= np[i] && ok; j++) {
+					ok = 0
+					for (b = 1; b <= nb; b++)
+						if (index(blk[b], pat[i, j])) { ok = 1; break }
+				}
+				if (ok) hit = i
+			}
+			for (b = 1; b <= nb; b++) print (hit ? "" : blk[b])
+			if (hit) print "known kernel bug " name[hit] " at console line " start > "/dev/fd/3"
+			nb = 0
+		}
+		{
+			if (!nb) {
+				for (i = 1; i <= k; i++)
+					if (index($0, first[i])) { nb = 1; blk[1] = $0; start = NR; next }
+				print; next
+			}
+			blk[++nb] = $0
+			if (index($0, "</TASK>") || nb > 400) flush()
+		}
+		END { if (nb) flush() }' "$1"
+}
+filter_known "$logdir/console.log" >"$logdir/console.checked" 3>>"$logdir/known-bugs"
+if [ -s "$logdir/known-bugs" ]; then
+	sed 's/^/known: /' "$logdir/known-bugs" >>"$logdir/run.info"
+	mdk_log "note: $(head -1 "$logdir/known-bugs") (see docs/testbed.md); lockdep is off for the rest of this boot"
+fi
+splat=$(grep -a -n -m1 -E "$BAD" "$logdir/console.checked" 2>/dev/null || true)
 
 status=$(tr -d '\r' <"$logdir/output.log" | awk '$1 == "MDK-EXIT" { s = $2 } END { print s }')
 rc=0
@@ -107,7 +155,7 @@ if [ -n "$splat" ]; then
 	# The last test marker before the report names the culprit.
 	who=$(head -n "$line" "$logdir/console.log" | grep -a -o 'mdevkit: test [^ ]*' | tail -1 | cut -d' ' -f3 || true)
 	mdk_log "FAIL: kernel report during ${who:-$name} (console.log line $line): ${splat#*:}"
-	grep -a -A 12 -E "$BAD" "$logdir/console.log" | head -40 | sed 's/^/    /' >&2 || true
+	grep -a -A 12 -E "$BAD" "$logdir/console.checked" | head -40 | sed 's/^/    /' >&2 || true
 	rc=125
 elif [ "$vmrc" = 124 ] || [ "$vmrc" = 137 ]; then
 	mdk_log "FAIL: VM timed out after ${timeout}s running '$name'; last console lines:"

@@ -3,12 +3,13 @@
 # bench_smoke - `make bench` still works end to end on a small scale: both
 # builds of the benchmark parent load on their core in one VM run, every N
 # gets a row for mdev_core and for the kernel's mdev.ko, and the table comes
-# out. The numbers themselves are not checked (speed is not a test).
+# out; the region-access table has vfio_mdev and the kernel's mtty side by
+# side. The numbers themselves are not checked (speed is not a test).
 set -uo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 
-tap_plan 4
-if MDK_BENCH_NS=1,20 MDK_BENCH_REPS=5 MDK_BENCH_ROUNDS=1 \
+tap_plan 6
+if MDK_BENCH_NS=1,20 MDK_BENCH_REPS=5 MDK_BENCH_ROUNDS=1 MDK_BENCH_SECONDS=0.05 \
 	"$root/tools/vm/bench.sh" >"$tmp/out" 2>"$tmp/err"; then
 	tap_ok bench_runs
 else
@@ -19,4 +20,6 @@ tap_expect_eq "upstream ours" "$(sed -n 's/^\([a-z]*\): type bench of mdk_benchp
 rows=$(grep -cE '^\| (1|20) \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \|$' "$tmp/out")
 tap_expect_eq 2 "$rows" table_has_a_full_row_per_n
 tap_run ratio_line_is_printed grep -q '^mdev_core at N=20 vs N=1: ' "$tmp/out"
+tap_run region_rows_for_both grep -qE '^\| trapped pread \| [0-9]+ \| [0-9]+ \| [0-9.]+ \|$' "$tmp/out"
+tap_run passthrough_rows grep -qE '^\| passthrough mmap store \| [0-9]+ \| [0-9]+ \| [0-9.]+ \|$' "$tmp/out"
 tap_done

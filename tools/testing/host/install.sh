@@ -9,7 +9,7 @@ set -uo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 kver=$("$root/tools/vm/kernel.sh" list | head -1)
 
-tap_plan 7
+tap_plan 9
 before=$(stat -c %Y /etc/modprobe.d /etc/udev/rules.d 2>/dev/null | xargs)
 if make -C "$root" -s install KVER="$kver" DESTDIR="$tmp/root" >"$tmp/log" 2>&1; then
 	tap_ok make_install_into_destdir_succeeds
@@ -22,6 +22,9 @@ name=$(modinfo -F name "$ko" 2>/dev/null)
 tap_expect_eq mdev_core "$name" installed_module_is_mdev_core
 kabi=$(eval "$("$root/tools/vm/kernel.sh" env "$kver")"; echo "$KABI")
 tap_expect_eq "$kabi" "$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d' ' -f1)" module_is_built_for_the_kernel
+vko=$(find "$tmp/root/lib/modules" -path '*/updates/*' -name 'vfio_mdev.ko*' | head -1)
+tap_expect_eq vfio_mdev "$(modinfo -F name "$vko" 2>/dev/null)" vfio_mdev_is_installed_under_updates
+tap_run inspector_is_installed test -x "$tmp/root/usr/local/bin/mdk-vfio"
 tap_run modprobe_conf_maps_mdev_to_mdev_core \
 	grep -Eq '^install mdev .*modprobe --ignore-install mdev_core' "$tmp/root/etc/modprobe.d/mdevkit.conf"
 tap_run mdevctl_rule_replaces_debians \

@@ -24,7 +24,7 @@
 
 #include <linux/iommu.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/vfio.h>
@@ -66,11 +66,13 @@
 struct mdk_vt_parent {
 	struct mdev_parent parent;
 	struct mdev_type type;
-	struct mdev_type *types[1];
+	struct mdev_type *typep;
 };
 
-/* One mdev. Counters and registers are under the vdev's lock, pins under
- * @pin_lock (dma_unmap comes without the vdev's lock).
+/*
+ * One mdev. Counters and registers are under the vdev's lock (the parent's
+ * callbacks are serialised), the pin record under @pin_lock (dma_unmap
+ * comes without the vdev's lock).
  */
 struct mdk_vt {
 	struct mdk_vdev *vdev;
@@ -85,7 +87,9 @@ struct mdk_vt {
 	u32 len;
 	s32 status;
 	u32 resets, opens, closes, last_bar, last_off, last_len, accesses;
-	struct mutex pin_lock;
+	spinlock_t pin_lock;	/* guards the pin record below */
+	bool pinning;
+	bool pin_lost;
 	u64 pin_iova;
 	u32 nr_pinned;
 	u32 unmaps;
@@ -108,9 +112,9 @@ static u32 mdk_vt_reg(struct mdk_vt *vt, u64 off)
 	case MDK_VT_DMA_LEN:
 		return vt->len;
 	case MDK_VT_NR_PINNED:
-		mutex_lock(&vt->pin_lock);
+		spin_lock(&vt->pin_lock);
 		v = vt->nr_pinned;
-		mutex_unlock(&vt->pin_lock);
+		spin_unlock(&vt->pin_lock);
 		return v;
 	case MDK_VT_RESETS:
 		return vt->resets;
@@ -119,9 +123,9 @@ static u32 mdk_vt_reg(struct mdk_vt *vt, u64 off)
 	case MDK_VT_CLOSES:
 		return vt->closes;
 	case MDK_VT_UNMAPS:
-		mutex_lock(&vt->pin_lock);
+		spin_lock(&vt->pin_lock);
 		v = vt->unmaps;
-		mutex_unlock(&vt->pin_lock);
+		spin_unlock(&vt->pin_lock);
 		return v;
 	case MDK_VT_LAST_BAR:
 		return vt->last_bar;
@@ -135,30 +139,53 @@ static u32 mdk_vt_reg(struct mdk_vt *vt, u64 off)
 	return 0;
 }
 
-static void mdk_vt_unpin_locked(struct mdk_vt *vt)
+/*
+ * Pins: vfio_pin_pages() and vfio_unpin_pages() take the container's locks,
+ * and dma_unmap() is called with one of them held, so no lock of ours is
+ * held across those calls (lockdep proves the cycle otherwise). @pin_lock,
+ * a spinlock, only guards the record; a pin an unmap overlapped while it
+ * was being taken is dropped at once.
+ */
+static void mdk_vt_unpin(struct mdk_vt *vt)
 {
-	if (vt->nr_pinned)
-		mdk_vdev_unpin(vt->vdev, vt->pin_iova, vt->nr_pinned);
+	u64 iova;
+	u32 n;
+
+	spin_lock(&vt->pin_lock);
+	iova = vt->pin_iova;
+	n = vt->nr_pinned;
 	vt->nr_pinned = 0;
+	spin_unlock(&vt->pin_lock);
+	if (n)
+		mdk_vdev_unpin(vt->vdev, iova, n);
 }
 
 static int mdk_vt_pin(struct mdk_vt *vt)
 {
+	bool lost;
 	int ret;
 
 	if (!vt->len || vt->len > MDK_VT_MAX_PIN)
 		return -EINVAL;
-	mutex_lock(&vt->pin_lock);
-	mdk_vt_unpin_locked(vt);
+	mdk_vt_unpin(vt);
+	spin_lock(&vt->pin_lock);
+	vt->pinning = true;
+	vt->pin_lost = false;
+	vt->pin_iova = vt->iova;
+	spin_unlock(&vt->pin_lock);
 	ret = mdk_vdev_pin(vt->vdev, vt->iova, vt->len,
 			   IOMMU_READ | IOMMU_WRITE, vt->pages);
-	if (ret > 0) {
-		vt->pin_iova = vt->iova;
+	spin_lock(&vt->pin_lock);
+	vt->pinning = false;
+	lost = vt->pin_lost;
+	if (ret > 0 && !lost)
 		vt->nr_pinned = ret;
-		ret = 0;
+	spin_unlock(&vt->pin_lock);
+	if (ret > 0 && lost) {
+		mdk_vdev_unpin(vt->vdev, vt->iova, ret);
+		return -EFAULT;
 	}
-	mutex_unlock(&vt->pin_lock);
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 static int mdk_vt_command(struct mdk_vt *vt, u32 cmd)
@@ -173,9 +200,7 @@ static int mdk_vt_command(struct mdk_vt *vt, u32 cmd)
 	case MDK_VT_CMD_PIN:
 		return mdk_vt_pin(vt);
 	case MDK_VT_CMD_UNPIN:
-		mutex_lock(&vt->pin_lock);
-		mdk_vt_unpin_locked(vt);
-		mutex_unlock(&vt->pin_lock);
+		mdk_vt_unpin(vt);
 		return 0;
 	case MDK_VT_CMD_ERR:
 		return mdk_vdev_raise_err(vt->vdev);
@@ -280,22 +305,30 @@ static void mdk_vt_close(struct mdk_vdev *vdev)
 	struct mdk_vt *vt = mdk_vdev_priv(vdev);
 
 	vt->closes++;
-	mutex_lock(&vt->pin_lock);
-	mdk_vt_unpin_locked(vt);
-	mutex_unlock(&vt->pin_lock);
+	mdk_vt_unpin(vt);
 }
 
 static void mdk_vt_dma_unmap(struct mdk_vdev *vdev, u64 iova, u64 length)
 {
 	struct mdk_vt *vt = mdk_vdev_priv(vdev);
-	u64 end = vt->pin_iova + (u64)vt->nr_pinned * PAGE_SIZE;
+	u64 start, end;
+	u32 n = 0;
 
-	mutex_lock(&vt->pin_lock);
-	if (vt->nr_pinned && iova < end && iova + length > vt->pin_iova) {
-		mdk_vt_unpin_locked(vt);
-		vt->unmaps++;
+	spin_lock(&vt->pin_lock);
+	start = vt->pin_iova;
+	end = start + (u64)(vt->pinning ? vt->len : vt->nr_pinned) * PAGE_SIZE;
+	if (iova < end && iova + length > start) {
+		if (vt->pinning) {
+			vt->pin_lost = true;
+		} else if (vt->nr_pinned) {
+			n = vt->nr_pinned;
+			vt->nr_pinned = 0;
+			vt->unmaps++;
+		}
 	}
-	mutex_unlock(&vt->pin_lock);
+	spin_unlock(&vt->pin_lock);
+	if (n)
+		mdk_vdev_unpin(vdev, start, n);
 }
 
 static const struct mdk_vdev_ops mdk_vt_ops = {
@@ -372,7 +405,7 @@ static int mdk_vt_probe(struct mdev_device *mdev)
 	vt = kzalloc(sizeof(*vt), GFP_KERNEL);
 	if (!vt)
 		return -ENOMEM;
-	mutex_init(&vt->pin_lock);
+	spin_lock_init(&vt->pin_lock);
 	vt->scratch0 = vzalloc(MDK_VT_BAR0_SIZE);
 	vt->pt = vmalloc_user(MDK_VT_PT_PAGES * PAGE_SIZE);
 	if (!vt->scratch0 || !vt->pt) {
@@ -422,10 +455,10 @@ static int mdk_vt_pdev_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	p->type.sysfs_name = "full";
 	p->type.pretty_name = "every vfio_mdev feature";
-	p->types[0] = &p->type;
+	p->typep = &p->type;
 	platform_set_drvdata(pdev, p);
 	return mdev_register_parent(&p->parent, &pdev->dev, &mdk_vt_driver,
-				    p->types, 1);
+				    &p->typep, 1);
 }
 
 static void mdk_vt_pdev_remove(struct platform_device *pdev)
