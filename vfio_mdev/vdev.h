@@ -31,11 +31,15 @@
  * @layout: the pure layout (offsets, sizes, kinds) for vbar.c
  * @ranges: the parent's ranges (backing of passthrough ranges)
  * @vranges: storage of @layout.ranges
+ * @decode: the command register bit that enables it (memory or I/O)
+ * @hint: the range the last access went to (under the device's lock)
  */
 struct mdk_vdev_bar_state {
 	struct mdk_vbar_layout layout;
 	const struct mdk_vdev_range *ranges;
 	struct mdk_vbar_range *vranges;
+	u16 decode;
+	unsigned int hint;
 };
 
 /**
@@ -140,9 +144,29 @@ int mdk_vdev_set_irqs(struct mdk_vdev *vdev, unsigned long arg);
 void mdk_vdev_msix_control(struct mdk_vdev *vdev);
 int mdk_vdev_msix_access(struct mdk_vdev *vdev, u64 offset, void *buf,
 			 unsigned int len, bool write);
-bool mdk_vdev_msix_claims(const struct mdk_vdev *vdev, unsigned int bar,
-			  u64 offset);
 void mdk_vdev_request(struct vfio_device *vfio, unsigned int count);
+
+/**
+ * mdk_vdev_msix_claims() - does an access start in the MSI-X table or PBA?
+ * @vdev: the device
+ * @bar: the BAR
+ * @offset: in the BAR
+ *
+ * Return: true if vfio_mdev serves it rather than the parent.
+ */
+static inline bool mdk_vdev_msix_claims(const struct mdk_vdev *vdev,
+					unsigned int bar, u64 offset)
+{
+	const struct mdk_vdev_info *info = &vdev->info;
+	u64 table = info->msix_table, pba = info->msix_pba;
+
+	if (!info->msix_vectors || bar != info->msix_bar)
+		return false;
+	return (offset >= table &&
+		offset < table + (u64)info->msix_vectors * PCI_MSIX_ENTRY_SIZE) ||
+	       (offset >= pba &&
+		offset < pba + DIV_ROUND_UP(info->msix_vectors, 64) * 8);
+}
 
 /* vdev_dma.c */
 void mdk_vdev_dma_unmap(struct vfio_device *vfio, u64 iova, u64 length);

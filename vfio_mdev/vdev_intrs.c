@@ -304,28 +304,6 @@ static void mdk_vdev_msix_cfg_enable(struct mdk_vdev *vdev, bool on)
 }
 
 /**
- * mdk_vdev_msix_claims() - does an access start in the MSI-X table or PBA?
- * @vdev: the device
- * @bar: the BAR
- * @offset: in the BAR
- *
- * Return: true if vfio_mdev serves it rather than the parent.
- */
-bool mdk_vdev_msix_claims(const struct mdk_vdev *vdev, unsigned int bar,
-			  u64 offset)
-{
-	const struct mdk_vdev_info *info = &vdev->info;
-	u64 table = info->msix_table, pba = info->msix_pba;
-
-	if (!info->msix_vectors || bar != info->msix_bar)
-		return false;
-	return (offset >= table &&
-		offset < table + (u64)info->msix_vectors * PCI_MSIX_ENTRY_SIZE) ||
-	       (offset >= pba &&
-		offset < pba + DIV_ROUND_UP(info->msix_vectors, 64) * 8);
-}
-
-/**
  * mdk_vdev_msix_access() - a read or write of the MSI-X table or PBA
  * @vdev: the device, its lock held
  * @offset: in the MSI-X BAR, claimed by mdk_vdev_msix_claims()

@@ -120,6 +120,8 @@ static int mdk_vdev_init_bar(struct mdk_vdev *vdev, unsigned int bar)
 		st->vranges[i].kind = r->kind;
 	}
 	st->ranges = desc->ranges;
+	st->decode = vdev->info.pci.bars[bar].flags & MDK_VCFG_BAR_IO ?
+		     PCI_COMMAND_IO : PCI_COMMAND_MEMORY;
 	st->layout.size = size;
 	st->layout.nr_ranges = desc->nr_ranges;
 	st->layout.ranges = st->vranges;

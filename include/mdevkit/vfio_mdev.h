@@ -89,7 +89,8 @@ struct mdk_vdev_info {
  * @open: the user opened the device (first open of the VFIO device fd)
  * @close: the user closed it; drop every pin taken with mdk_vdev_pin()
  * @read: a read of a trapped range: @len (1, 2, 4 or 8) bytes at @offset
- *	of BAR @bar, into @buf (little endian); 0 or -errno
+ *	of BAR @bar, into @buf (little endian; it arrives zeroed); 0 or
+ *	-errno
  * @write: a write of a trapped range, likewise
  * @reset: VFIO_DEVICE_RESET, and before @open
  * @dma_unmap: the user unmapped [@iova, @iova + @length): unpin every

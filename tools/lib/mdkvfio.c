@@ -123,16 +123,8 @@ int mdkvfio_region(struct mdkvfio *v, unsigned int index,
 	int ret = 0;
 
 	memset(r, 0, sizeof(*r));
-	info = calloc(1, sz);
-	if (!info)
-		return -ENOMEM;
-	info->argsz = sz;
-	info->index = index;
-	if (ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, info))
-		goto err;
-	if (info->argsz > sz) {
-		sz = info->argsz;
-		free(info);
+	/* Once with room for the info only; again with the argsz asked for. */
+	for (;;) {
 		info = calloc(1, sz);
 		if (!info)
 			return -ENOMEM;
@@ -140,6 +132,10 @@ int mdkvfio_region(struct mdkvfio *v, unsigned int index,
 		info->index = index;
 		if (ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, info))
 			goto err;
+		if (info->argsz <= sz)
+			break;
+		sz = info->argsz;
+		free(info);
 	}
 	r->index = index;
 	r->flags = info->flags;

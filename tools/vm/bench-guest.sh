@@ -34,7 +34,8 @@ done
 
 # Region access rates. mtty's BAR0 is 8 bytes of UART registers (offset 4:
 # the modem control register); mdk_vfiotest's BAR0 has trapped scratch at 0
-# and a passthrough page at 0x1000.
+# and a passthrough page at 0x1000; mdk_minimal (docs/vfio-mdev.md) has its
+# register at 0.
 modprobe vfio_iommu_type1
 u=00000b0e-0000-4000-8000-000000000001
 if [ -e ./mtty.ko ]; then
@@ -50,4 +51,8 @@ modprobe mdk_vfiotest
 echo $u >/sys/devices/platform/mdk_vfiotest/mdev_supported_types/mdk_vfiotest-full/create
 ./mdk_bench_vfio vfio_mdev $u 0 0 0x1000
 echo 1 >/sys/bus/mdev/devices/$u/remove
-rmmod mdk_vfiotest vfio_mdev mdev_core
+modprobe mdk_minimal
+echo $u >/sys/devices/platform/mdk_minimal/mdev_supported_types/mdk_minimal-1/create
+./mdk_bench_vfio minimal $u 0 0
+echo 1 >/sys/bus/mdev/devices/$u/remove
+rmmod mdk_minimal mdk_vfiotest vfio_mdev mdev_core

@@ -129,8 +129,10 @@ for kver in $kvers; do
 		# A suite may name the kernels it applies to: "# mdevkit-kvers: debug".
 		only=$(sed -n 's/^[#/* ]*mdevkit-kvers: *//p' "${suitedir:-$MDK_ROOT/tools/testing/suites}/$s"* 2>/dev/null | head -1)
 		[ -n "$only" ] && [[ " $only " != *" $kver "* ]] && continue
-		# ... and the extra initramfs layers it needs: "# mdevkit-layers: qemu".
+		# ... the extra initramfs layers it needs: "# mdevkit-layers: qemu",
+		# and kernel parameters: "# mdevkit-append: iomem=relaxed".
 		layers=$(sed -n 's/^[#/* ]*mdevkit-layers: *//p' "${suitedir:-$MDK_ROOT/tools/testing/suites}/$s"* 2>/dev/null | head -1)
+		append=$(sed -n 's/^[#/* ]*mdevkit-append: *//p' "${suitedir:-$MDK_ROOT/tools/testing/suites}/$s"* 2>/dev/null | head -1)
 		if [ -n "$suitedir" ]; then
 			args=(-e "$suitedir" -- "./$s")
 		elif [ -e "$MDK_ROOT/tools/testing/suites/$s.sh" ]; then
@@ -140,7 +142,8 @@ for kver in $kvers; do
 		fi
 		# Each VM is one TCG thread: run as many at once as there are cores.
 		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
-		MDK_VM_LAYERS=$layers run_suite "$kver" "$s" "${args[@]}" &
+		MDK_VM_LAYERS=$layers MDK_VM_APPEND="${MDK_VM_APPEND:-} $append" \
+			run_suite "$kver" "$s" "${args[@]}" &
 	done
 	wait
 done

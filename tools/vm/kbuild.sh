@@ -73,7 +73,18 @@ extmod)
 	fi
 	symvers=$([ -n "$mirror" ] && echo "$out/kbuild" || echo "$MDK_ROOT")/Module.symvers
 	extra=()
-	[ -s "$symvers" ] && extra=(KBUILD_EXTRA_SYMBOLS="$symvers")
+	if [ -s "$symvers" ]; then
+		extra=(KBUILD_EXTRA_SYMBOLS="$symvers")
+		# kbuild does not rerun modpost when only the extra symbols
+		# changed (a struct behind an export changes its CRC), and the
+		# stale modules then fail to load ("disagrees about version of
+		# symbol"): force it.
+		if ! cmp -s "$symvers" "$src/.mdk-extra-symvers" 2>/dev/null; then
+			rm -f "$src/Module.symvers" "$src"/*.mod.c "$src"/*.ko
+			mkdir -p "$src"
+			cp "$symvers" "$src/.mdk-extra-symvers"
+		fi
+	fi
 	mdk_log "building $dir for $KABI in $src"
 	# MDK_KBUILD_ARGS: extra make arguments (e.g. CONFIG_ symbols of a
 	# folder whose Kbuild expects them, as the KUnit suites do).

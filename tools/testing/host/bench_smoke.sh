@@ -20,6 +20,6 @@ tap_expect_eq "upstream ours" "$(sed -n 's/^\([a-z]*\): type bench of mdk_benchp
 rows=$(grep -cE '^\| (1|20) \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \|$' "$tmp/out")
 tap_expect_eq 2 "$rows" table_has_a_full_row_per_n
 tap_run ratio_line_is_printed grep -q '^mdev_core at N=20 vs N=1: ' "$tmp/out"
-tap_run region_rows_for_both grep -qE '^\| trapped pread \| [0-9]+ \| [0-9]+ \| [0-9.]+ \|$' "$tmp/out"
+tap_run region_rows_for_all grep -qE '^\| trapped pread \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \|$' "$tmp/out"
 tap_run passthrough_rows grep -qE '^\| passthrough mmap store \| [0-9]+ \| [0-9]+ \| [0-9.]+ \|$' "$tmp/out"
 tap_done

@@ -20,10 +20,19 @@
  * Trapped scratch stores what is written and returns it; every trapped
  * access outside BAR2 is recorded (LAST_*), with the size and offset the
  * callback saw. Passthrough pages are vmalloc_user() memory.
+ *
+ * A second type, "mdk_vfiotest-mmio", is the same but for BAR0's first
+ * passthrough range (0x1000-0x2fff), which is MMIO: an 8 KiB slice of BAR2
+ * of a PCI device bound to the driver "mdk_vfiotest_bar" (through
+ * driver_override only: it matches no ID), in the test VM the ivshmem
+ * device. Each mmio mdev gets its own slice (up to 8); without the PCI
+ * device, creating one fails with -ENODEV. Unbinding the PCI device waits
+ * until its mmio mdevs are removed.
  */
 
 #include <linux/iommu.h>
 #include <linux/module.h>
+#include <linux/pci.h>
 #include <linux/spinlock.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
@@ -40,6 +49,8 @@
 #define MDK_VT_DMA_BUF		0x1000
 #define MDK_VT_DMA_SIZE		0x1000
 #define MDK_VT_MAX_PIN		512
+#define MDK_VT_SLICE		0x2000	/* an mmio mdev's part of the PCI BAR */
+#define MDK_VT_SLICES		8
 
 /* BAR2 registers */
 #define MDK_VT_RAISE		0x00	/* w: raise this vector */
@@ -65,8 +76,21 @@
 
 struct mdk_vt_parent {
 	struct mdev_parent parent;
-	struct mdev_type type;
-	struct mdev_type *typep;
+	struct mdev_type types[2];
+	struct mdev_type *typeps[2];
+};
+
+/* The PCI device whose BAR2 backs the mmio type. */
+static struct {
+	struct mutex lock;	/* guards the rest */
+	wait_queue_head_t idle;
+	struct pci_dev *pdev;
+	void __iomem *io;
+	phys_addr_t phys;
+	unsigned long used;	/* slices taken by mmio mdevs */
+} mdk_vt_bar = {
+	.lock = __MUTEX_INITIALIZER(mdk_vt_bar.lock),
+	.idle = __WAIT_QUEUE_HEAD_INITIALIZER(mdk_vt_bar.idle),
 };
 
 /*
@@ -83,6 +107,7 @@ struct mdk_vt {
 	struct mdk_vdev_range bar0[8];
 	struct mdk_vdev_range bar2[1];
 	struct mdk_vdev_range bar4[1];
+	int slice;		/* mmio type: the slice of the PCI BAR, or -1 */
 	u64 iova;
 	u32 len;
 	s32 status;
@@ -269,7 +294,11 @@ static int mdk_vt_read(struct mdk_vdev *vdev, unsigned int bar, u64 off,
 		return 0;
 	}
 	mdk_vt_record(vt, bar, off, len);
-	memcpy(buf, mdk_vt_scratch(vt, bar, off), len);
+	if (len == 4)	/* the common case, without a call to memcpy() */
+		put_unaligned(get_unaligned((u32 *)mdk_vt_scratch(vt, bar, off)),
+			      (u32 *)buf);
+	else
+		memcpy(buf, mdk_vt_scratch(vt, bar, off), len);
 	return 0;
 }
 
@@ -281,7 +310,11 @@ static int mdk_vt_write(struct mdk_vdev *vdev, unsigned int bar, u64 off,
 	if (bar == 2)
 		return mdk_vt_ctrl_write(vt, off, buf, len);
 	mdk_vt_record(vt, bar, off, len);
-	memcpy(mdk_vt_scratch(vt, bar, off), buf, len);
+	if (len == 4)
+		put_unaligned(get_unaligned((const u32 *)buf),
+			      (u32 *)mdk_vt_scratch(vt, bar, off));
+	else
+		memcpy(mdk_vt_scratch(vt, bar, off), buf, len);
 	return 0;
 }
 
@@ -389,8 +422,35 @@ static void mdk_vt_layout(struct mdk_vt *vt, struct mdk_vdev_info *info)
 	info->msix_pba = 0x8800;
 }
 
+/* BAR0's range 1 becomes a slice of the PCI device's BAR2. */
+static int mdk_vt_take_slice(struct mdk_vt *vt)
+{
+	struct mdk_vdev_range *r = &vt->bar0[1];
+	int slice;
+
+	mutex_lock(&mdk_vt_bar.lock);
+	slice = find_first_zero_bit(&mdk_vt_bar.used, MDK_VT_SLICES);
+	if (!mdk_vt_bar.pdev || slice >= MDK_VT_SLICES) {
+		mutex_unlock(&mdk_vt_bar.lock);
+		return mdk_vt_bar.pdev ? -ENOSPC : -ENODEV;
+	}
+	__set_bit(slice, &mdk_vt_bar.used);
+	r->mem = NULL;
+	r->phys = mdk_vt_bar.phys + slice * MDK_VT_SLICE;
+	r->io = mdk_vt_bar.io + slice * MDK_VT_SLICE;
+	vt->slice = slice;
+	mutex_unlock(&mdk_vt_bar.lock);
+	return 0;
+}
+
 static void mdk_vt_free(struct mdk_vt *vt)
 {
+	if (vt->slice >= 0) {
+		mutex_lock(&mdk_vt_bar.lock);
+		__clear_bit(vt->slice, &mdk_vt_bar.used);
+		mutex_unlock(&mdk_vt_bar.lock);
+		wake_up(&mdk_vt_bar.idle);
+	}
 	vfree(vt->pt);
 	vfree(vt->scratch0);
 	kfree(vt);
@@ -413,6 +473,12 @@ static int mdk_vt_probe(struct mdev_device *mdev)
 		goto err_free;
 	}
 	mdk_vt_layout(vt, &info);
+	vt->slice = -1;
+	if (!strcmp(mdev->type->sysfs_name, "mmio")) {
+		ret = mdk_vt_take_slice(vt);
+		if (ret)
+			goto err_free;
+	}
 	vt->vdev = mdk_vdev_create(mdev, &info, &mdk_vt_ops, vt);
 	if (IS_ERR(vt->vdev)) {
 		ret = PTR_ERR(vt->vdev);
@@ -453,12 +519,15 @@ static int mdk_vt_pdev_probe(struct platform_device *pdev)
 	p = devm_kzalloc(&pdev->dev, sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return -ENOMEM;
-	p->type.sysfs_name = "full";
-	p->type.pretty_name = "every vfio_mdev feature";
-	p->typep = &p->type;
+	p->types[0].sysfs_name = "full";
+	p->types[0].pretty_name = "every vfio_mdev feature";
+	p->types[1].sysfs_name = "mmio";
+	p->types[1].pretty_name = "full, with MMIO passthrough pages";
+	p->typeps[0] = &p->types[0];
+	p->typeps[1] = &p->types[1];
 	platform_set_drvdata(pdev, p);
 	return mdev_register_parent(&p->parent, &pdev->dev, &mdk_vt_driver,
-				    &p->typep, 1);
+				    p->typeps, ARRAY_SIZE(p->typeps));
 }
 
 static void mdk_vt_pdev_remove(struct platform_device *pdev)
@@ -475,6 +544,50 @@ static struct platform_driver mdk_vt_pdrv = {
 	.remove_new = mdk_vt_pdev_remove,
 };
 
+static int mdk_vt_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	int ret;
+
+	if (!(pci_resource_flags(pdev, 2) & IORESOURCE_MEM) ||
+	    pci_resource_len(pdev, 2) < MDK_VT_SLICES * MDK_VT_SLICE)
+		return -ENODEV;
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pcim_iomap_regions(pdev, BIT(2), MDK_VT_NAME);
+	if (ret)
+		return ret;
+	mutex_lock(&mdk_vt_bar.lock);
+	if (mdk_vt_bar.pdev) {
+		ret = -EBUSY;	/* one device is enough */
+	} else {
+		mdk_vt_bar.pdev = pdev;
+		mdk_vt_bar.io = pcim_iomap_table(pdev)[2];
+		mdk_vt_bar.phys = pci_resource_start(pdev, 2);
+	}
+	mutex_unlock(&mdk_vt_bar.lock);
+	return ret;
+}
+
+static void mdk_vt_pci_remove(struct pci_dev *pdev)
+{
+	/* No new mmio mdevs; those that map the BAR must be gone first. */
+	mutex_lock(&mdk_vt_bar.lock);
+	mdk_vt_bar.pdev = NULL;
+	mutex_unlock(&mdk_vt_bar.lock);
+	wait_event(mdk_vt_bar.idle, !READ_ONCE(mdk_vt_bar.used));
+}
+
+/* No IDs: it binds only the device a test names with driver_override. */
+static const struct pci_device_id mdk_vt_pci_ids[] = { { } };
+
+static struct pci_driver mdk_vt_pci_driver = {
+	.name = MDK_VT_NAME "_bar",
+	.id_table = mdk_vt_pci_ids,
+	.probe = mdk_vt_pci_probe,
+	.remove = mdk_vt_pci_remove,
+};
+
 static int __init mdk_vt_init(void)
 {
 	int ret;
@@ -485,13 +598,18 @@ static int __init mdk_vt_init(void)
 	ret = platform_driver_register(&mdk_vt_pdrv);
 	if (ret)
 		goto err_mdrv;
+	ret = pci_register_driver(&mdk_vt_pci_driver);
+	if (ret)
+		goto err_pdrv;
 	mdk_vt_pdev = platform_device_register_simple(MDK_VT_NAME, -1, NULL, 0);
 	if (IS_ERR(mdk_vt_pdev)) {
 		ret = PTR_ERR(mdk_vt_pdev);
-		goto err_pdrv;
+		goto err_pci;
 	}
 	return 0;
 
+err_pci:
+	pci_unregister_driver(&mdk_vt_pci_driver);
 err_pdrv:
 	platform_driver_unregister(&mdk_vt_pdrv);
 err_mdrv:
@@ -502,6 +620,7 @@ err_mdrv:
 static void __exit mdk_vt_exit(void)
 {
 	platform_device_unregister(mdk_vt_pdev);
+	pci_unregister_driver(&mdk_vt_pci_driver);
 	platform_driver_unregister(&mdk_vt_pdrv);
 	mdev_unregister_driver(&mdk_vt_driver);
 }

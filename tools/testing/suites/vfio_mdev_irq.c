@@ -311,10 +311,25 @@ static void *remove_thread(void *arg)
 	return NULL;
 }
 
+/* The remover is blocked while the device is open; closing releases it. */
+static void close_releases_remover(struct __test_metadata *_metadata,
+				   struct mdkvfio *v, const char *uuid,
+				   struct remover *r, pthread_t th)
+{
+	char path[128];
+
+	ASSERT_EQ(0, r->done);
+	snprintf(path, sizeof(path), VT_MDEVS "/%s", uuid);
+	ASSERT_TRUE(mdk_exists(path));
+	mdkvfio_close(v);
+	pthread_join(th, NULL);
+	ASSERT_EQ(0, r->ret);
+	ASSERT_FALSE(mdk_exists(path));
+}
+
 TEST_F_TIMEOUT(vt, remove_while_open_signals_req, 90)
 {
 	struct remover r = { .uuid = self->uuid };
-	char path[128];
 	pthread_t th;
 	int req;
 
@@ -324,32 +339,19 @@ TEST_F_TIMEOUT(vt, remove_while_open_signals_req, 90)
 	ASSERT_EQ(0, pthread_create(&th, NULL, remove_thread, &r));
 	/* The VFIO core asks at once, then every 10 s. */
 	ASSERT_EQ(1, vt_fired(req, 10000));
-	ASSERT_EQ(0, r.done);
-	snprintf(path, sizeof(path), VT_MDEVS "/%s", self->uuid);
-	ASSERT_TRUE(mdk_exists(path));
 	/* The user lets go: the removal completes. */
-	mdkvfio_close(&self->v);
-	pthread_join(th, NULL);
-	ASSERT_EQ(0, r.ret);
-	ASSERT_FALSE(mdk_exists(path));
+	close_releases_remover(_metadata, &self->v, self->uuid, &r, th);
 }
 
 TEST_F_TIMEOUT(vt, remove_while_open_without_req_waits, 90)
 {
 	struct remover r = { .uuid = self->uuid };
-	char path[128];
 	pthread_t th;
 
 	ASSERT_EQ(0, pthread_create(&th, NULL, remove_thread, &r));
 	sleep(2);
 	/* No REQ eventfd: the remover blocks until the user closes. */
-	ASSERT_EQ(0, r.done);
-	snprintf(path, sizeof(path), VT_MDEVS "/%s", self->uuid);
-	ASSERT_TRUE(mdk_exists(path));
-	mdkvfio_close(&self->v);
-	pthread_join(th, NULL);
-	ASSERT_EQ(0, r.ret);
-	ASSERT_FALSE(mdk_exists(path));
+	close_releases_remover(_metadata, &self->v, self->uuid, &r, th);
 }
 
 TEST_HARNESS_MAIN
