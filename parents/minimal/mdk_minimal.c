@@ -9,11 +9,9 @@
  *   0x0004  DOORBELL  w   any write raises MSI-X vector 0
  *   0x0800, 0x0c00    the MSI-X table and PBA (vfio_mdev emulates them)
  *   0x1000  4 KiB of memory shared with the user (mmap)
- *
  * Everything else (VFIO registration, config space, region decoding, mmap,
  * eventfds, masking, reset) is vfio_mdev's.
  */
-
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
