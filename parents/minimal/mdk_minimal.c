@@ -3,7 +3,7 @@
  * mdk_minimal - the smallest complete vfio_mdev parent (docs/vfio-mdev.md).
  *
  * One platform device "mdk_minimal" offers type "mdk_minimal-1". Each mdev
- * is a PCI function 1b36:0010 with one MSI-X vector and an 8 KiB BAR0:
+ * is a PCI function 1af4:10f0 with one MSI-X vector and an 8 KiB BAR0:
  *
  *   0x0000  SCRATCH   rw  a 32-bit register
  *   0x0004  DOORBELL  w   any write raises MSI-X vector 0
@@ -69,8 +69,8 @@ static int mdk_min_probe(struct mdev_device *mdev)
 {
 	struct mdk_vdev_info info = {
 		.pci = {
-			.vendor = 0x1b36, .device = 0x0010,
-			.subsystem_vendor = 0x1b36, .subsystem_device = 0x0010,
+			.vendor = 0x1af4, .device = 0x10f0,
+			.subsystem_vendor = 0x1af4, .subsystem_device = 0x1100,
 			.class = 0xff0000,
 			.bars[0] = { .size = 0x2000 },
 		},

@@ -4,7 +4,7 @@
  * Never installed; loaded only inside the test VM.
  *
  * One platform device "mdk_vfiotest" with one type "mdk_vfiotest-full" (four
- * instances). Each mdev is a PCI Express function 1b36:0011 with PM, MSI (4
+ * instances). Each mdev is a PCI Express function 1af4:10f1 with PM, MSI (4
  * vectors, 64-bit), MSI-X (8 vectors) and INTx, and three BARs:
  *
  * BAR0, 64 KiB, 64-bit prefetchable memory:
@@ -400,8 +400,8 @@ static void mdk_vt_layout(struct mdk_vt *vt, struct mdk_vdev_info *info)
 					       MDK_VBAR_TRAP };
 
 	info->pci = (struct mdk_vcfg_desc){
-		.vendor = 0x1b36, .device = 0x0011,
-		.subsystem_vendor = 0x1b36, .subsystem_device = 0x0011,
+		.vendor = 0x1af4, .device = 0x10f1,
+		.subsystem_vendor = 0x1af4, .subsystem_device = 0x1100,
 		.class = 0xff0000, .revision = 1, .irq_pin = 1, .express = true,
 		.bars = {
 			[0] = { MDK_VT_BAR0_SIZE,

@@ -256,8 +256,8 @@ TEST_F(vt, config_header_and_capability_walk)
 	uint16_t msix_ctrl;
 
 	ASSERT_EQ(0, vt_cfg_read(&self->v, 0, cfg, sizeof(cfg)));
-	ASSERT_EQ(0x1b36, cfg[0] | cfg[1] << 8);
-	ASSERT_EQ(0x0011, cfg[2] | cfg[3] << 8);
+	ASSERT_EQ(0x1af4, cfg[0] | cfg[1] << 8);
+	ASSERT_EQ(0x10f1, cfg[2] | cfg[3] << 8);
 	ASSERT_EQ(0xff0000, cfg32(_metadata, &self->v, 8) >> 8);
 	ASSERT_EQ(1, cfg[PCI_REVISION_ID]);
 	ASSERT_EQ(0, cfg[PCI_HEADER_TYPE]);

@@ -121,7 +121,7 @@ static bool open_works(struct ctx *c)
 	    info.num_regions != VFIO_PCI_NUM_REGIONS)
 		return why(c, "GET_INFO on the new fd: %s", strerror(errno));
 	if (pread(c->dev, &vendor, 2, (uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40) != 2 ||
-	    vendor != 0x1b36)
+	    vendor != 0x1af4)
 		return why(c, "config read on the new fd: vendor %#x", vendor);
 	return true;
 }

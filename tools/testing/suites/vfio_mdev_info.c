@@ -131,7 +131,7 @@ TEST_F(vt, text_shows_what_qemu_sees)
 	ASSERT_NE(NULL, strstr(out, "CONFIG size 0x1000"));
 	ASSERT_NE(NULL, strstr(out, "MSIX  count 8    eventfd,maskable\n"));
 	ASSERT_NE(NULL, strstr(out, "INTX  count 1    eventfd,maskable,automasked\n"));
-	ASSERT_NE(NULL, strstr(out, "Device 1b36:0011 (rev 01), class ff0000"));
+	ASSERT_NE(NULL, strstr(out, "Device 1af4:10f1 (rev 01), class ff0000"));
 	ASSERT_NE(NULL, strstr(out, "Region 0: Memory at 00000000 (64-bit, prefetchable) [size=64K]"));
 	ASSERT_NE(NULL, strstr(out, "Region 2: Memory at 00000000 (32-bit, non-prefetchable) [size=8K]"));
 	ASSERT_NE(NULL, strstr(out, "Region 4: I/O ports at 0000 [size=256]"));
@@ -154,7 +154,7 @@ TEST_F(vt, json_is_well_formed_and_complete)
 	ASSERT_TRUE(json_ok(out));
 	ASSERT_NE(NULL, strstr(out, "\"name\":\"BAR0\",\"size\":65536,\"offset\":0,\"flags\":[\"read\",\"write\",\"mmap\",\"caps\"],\"sparse_mmap\":[{\"offset\":4096,\"size\":8192},{\"offset\":16384,\"size\":8192}]"));
 	ASSERT_NE(NULL, strstr(out, "\"name\":\"MSIX\",\"count\":8"));
-	ASSERT_NE(NULL, strstr(out, "\"vendor\":\"1b36\",\"device\":\"0011\""));
+	ASSERT_NE(NULL, strstr(out, "\"vendor\":\"1af4\",\"device\":\"10f1\""));
 	ASSERT_NE(NULL, strstr(out, "\"name\":\"MSI-X\",\"enabled\":false,\"masked\":false,\"count\":8,\"table_bar\":0,\"table_offset\":32768,\"pba_bar\":0,\"pba_offset\":34816"));
 	ASSERT_NE(NULL, strstr(out, "{\"bar\":4,\"type\":\"io\",\"64bit\":false,\"prefetchable\":false,\"address\":0,\"size\":256,\"mmap\":false}"));
 	/* The checker is strict: it refuses what is not JSON. */

@@ -27,10 +27,10 @@ sed 's/^/# /' /tmp/qemu.err
 tap_expect_eq 0 "$st" qemu_realizes_the_device
 
 # The device's block of `info pci`, from its IDs to its id line.
-sed -n '/PCI device 1b36:0011/,/id "mdev0"/p' $OUT | tr -d '\r' >/tmp/dev.txt
+sed -n '/PCI device 1af4:10f1/,/id "mdev0"/p' $OUT | tr -d '\r' >/tmp/dev.txt
 sed 's/^/# /' /tmp/dev.txt
-tap_run info_pci_shows_the_ids grep -q 'PCI device 1b36:0011' /tmp/dev.txt
-tap_run subsystem_ids grep -q 'PCI subsystem 1b36:0011' /tmp/dev.txt
+tap_run info_pci_shows_the_ids grep -q 'PCI device 1af4:10f1' /tmp/dev.txt
+tap_run subsystem_ids grep -q 'PCI subsystem 1af4:1100' /tmp/dev.txt
 tap_run bar0_64bit_prefetchable_64k grep -q 'BAR0: 64 bit prefetchable memory at .* \[0x0000fffe\]' /tmp/dev.txt
 tap_run bar2_32bit_8k_bar4_io_256 sh -c "grep -q 'BAR2: 32 bit memory at .* \[0x00001ffe\]' /tmp/dev.txt && grep -q 'BAR4: I/O at .* \[0x00fe\]' /tmp/dev.txt"
 tap_run mdev_removed_after_qemu sh -c "echo 1 > $DEV/remove && ! test -e $DEV"
