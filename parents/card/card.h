@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * mdk_card internals (docs/card.md): the card (card_main.c), its virtual
+ * functions (card_vf.c), the engine that executes their queues
+ * (card_engine.c) and the pure descriptor logic (card_desc.c).
+ */
+#ifndef _MDK_CARD_H
+#define _MDK_CARD_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/wait.h>
+#include <mdevkit/card_regs.h>
+#include <mdevkit/mdev_core.h>
+#include <mdevkit/vfio_mdev.h>
+
+#define MDK_CARD_NR_TYPES	4	/* 1, 2, 4 and 8 queues per VF */
+/* Pages a descriptor's buffer may span: 1 MiB, unaligned. */
+#define MDK_CARD_MAX_PAGES	((MDK_CARD_MAX_LEN >> PAGE_SHIFT) + 1)
+
+struct mdk_card;
+
+/**
+ * struct mdk_card_queue - one queue of a VF
+ * @ring: ring IOVA
+ * @comp: completion records' IOVA
+ * @size: ring entries
+ * @vector: MSI-X vector, or MDK_CARD_NO_VECTOR
+ * @enabled: the engine serves it
+ * @head: next descriptor to execute
+ * @error: MDK_CARD_QERR_*
+ * @done: descriptors completed
+ */
+struct mdk_card_queue {
+	u64 ring;
+	u64 comp;
+	u32 size;
+	u32 vector;
+	bool enabled;
+	u32 head;
+	u32 error;
+	u32 done;
+};
+
+/**
+ * struct mdk_card_vf - one virtual function (an mdev)
+ * @card: its card
+ * @vdev: its VFIO device
+ * @node: in the card's list of VFs
+ * @grant: what mdev_core gave it (portal pages, queues, vectors)
+ * @nq: queues
+ * @ranges: BAR0 (the portal pages), BAR2 (control) layouts
+ * @portal: kernel address of the first portal page (soft card), or NULL
+ * @portal_io: its MMIO mapping (PCI card), or NULL
+ * @exec: held by the engine while it executes this VF's queues, and by
+ *	anything that changes the queues' configuration
+ * @q: the queues (under @exec)
+ * @inflight: descriptors holding pinned pages
+ * @idle: woken when @inflight drops to 0
+ */
+struct mdk_card_vf {
+	struct mdk_card *card;
+	struct mdk_vdev *vdev;
+	struct list_head node;
+	const struct mdk_res_grant *grant;
+	unsigned int nq;
+	struct mdk_vdev_range ranges[2];
+	void *portal;
+	void __iomem *portal_io;
+	struct mutex exec;	/* see above */
+	struct mdk_card_queue q[MDK_CARD_MAX_QUEUES];
+	atomic_t inflight;
+	wait_queue_head_t idle;
+};
+
+/**
+ * struct mdk_card - one card: a PCI device's BAR2, or host memory
+ * @dev: the parent device
+ * @parent: its mdev parent
+ * @types: the VF profiles
+ * @typeps: pointers to them
+ * @demands: what one VF of each profile takes
+ * @pools: portal pages, queues and vectors
+ * @portal_phys: physical address of the portal space (PCI card), or 0
+ * @portal_io: its kernel mapping (PCI card)
+ * @portal_mem: the portal space (soft card), vmalloc()ed
+ * @lock: guards @vfs and @used
+ * @vfs: the VFs
+ * @used: units handed out, per pool
+ * @engine: the engine thread
+ * @wake: the engine sleeps here when no queue is enabled
+ * @nr_enabled: enabled queues on the card
+ * @src_pages: the engine's scratch for pinned source pages
+ * @dst_pages: and destination pages
+ */
+struct mdk_card {
+	struct device *dev;
+	struct mdev_parent parent;
+	struct mdev_type types[MDK_CARD_NR_TYPES];
+	struct mdev_type *typeps[MDK_CARD_NR_TYPES];
+	struct mdk_res_demand demands[MDK_CARD_NR_TYPES];
+	struct mdk_res_pools pools;
+	phys_addr_t portal_phys;
+	void __iomem *portal_io;
+	void *portal_mem;
+	struct mutex lock;	/* see above */
+	struct list_head vfs;
+	u32 used[MDK_RES_NR];
+	struct task_struct *engine;
+	wait_queue_head_t wake;
+	atomic_t nr_enabled;
+	struct page *src_pages[MDK_CARD_MAX_PAGES];
+	struct page *dst_pages[MDK_CARD_MAX_PAGES];
+};
+
+/* card_main.c */
+extern struct mdev_driver mdk_card_driver;
+
+/* card_vf.c */
+int mdk_card_vf_probe(struct mdev_device *mdev);
+void mdk_card_vf_remove(struct mdev_device *mdev);
+
+/* card_engine.c */
+int mdk_card_engine_start(struct mdk_card *card);
+void mdk_card_engine_stop(struct mdk_card *card);
+bool mdk_card_vf_execute(struct mdk_card_vf *vf);
+u32 mdk_card_portal_read(struct mdk_card_vf *vf, unsigned int q,
+			 unsigned int reg);
+void mdk_card_portal_write(struct mdk_card_vf *vf, unsigned int q,
+			   unsigned int reg, u32 val);
+
+/* card_desc.c */
+u32 mdk_card_crc32c(u32 crc, const void *data, size_t len);
+u32 mdk_card_desc_check(const struct mdk_card_desc *d);
+
+#endif /* _MDK_CARD_H */

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * card_pci - mdk_card on a real PCI device: the VM's ivshmem (1af4:1110) is
+ * given to the driver with driver_override (the driver has no ID table, so
+ * it claims nothing else); its BAR2 becomes the portal space. A VF's TAIL,
+ * written through the VF's passthrough mapping, lands in the device's BAR
+ * at the VF's portal page (seen through sysfs resource2, so the VM boots
+ * with iomem=relaxed); the engine notices it without a trap and executes;
+ * two processes drive two VFs at once, each checking its own results.
+ * mdevkit-append: iomem=relaxed
+ */
+#include <dirent.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+#include "mdkcard.h"
+#include "mdk_sysfs.h"
+
+#define MDEVS	"/sys/bus/mdev/devices"
+
+static void find_ivshmem(char *out, size_t len)
+{
+	char path[300], buf[16];
+	struct dirent *de;
+	DIR *d = opendir("/sys/bus/pci/devices");
+
+	out[0] = 0;
+	while (d && (de = readdir(d))) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
+			 de->d_name);
+		if (!mdk_read_str(path, buf, sizeof(buf)) && !strcmp(buf, "0x1110")) {
+			snprintf(out, len, "%s", de->d_name);
+			break;
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+FIXTURE(pci) {
+	char bdf[256];
+	char dev[300];
+	char uuid[2][40];
+};
+
+static int type_path(char *buf, size_t len, const char *dev, const char *t,
+		     const char *attr)
+{
+	return snprintf(buf, len, "%s/mdev_supported_types/mdk_card-%s/%s", dev,
+			t, attr);
+}
+
+FIXTURE_SETUP(pci)
+{
+	char path[400];
+
+	ASSERT_EQ(0, mdk_sh("modprobe vfio_iommu_type1 && modprobe mdk_card"));
+	find_ivshmem(self->bdf, sizeof(self->bdf));
+	ASSERT_NE(0, self->bdf[0]);
+	snprintf(self->dev, sizeof(self->dev), "/sys/bus/pci/devices/%.200s",
+		 self->bdf);
+	snprintf(path, sizeof(path), "%s/driver_override", self->dev);
+	ASSERT_EQ(0, mdk_write_str(path, "mdk_card"));
+	ASSERT_EQ(0, mdk_write_str("/sys/bus/pci/drivers_probe", self->bdf));
+	mdk_make_uuid(self->uuid[0], 0xca4e, getpid() & 0xffff, 0);
+	mdk_make_uuid(self->uuid[1], 0xca4e, getpid() & 0xffff, 1);
+}
+
+FIXTURE_TEARDOWN(pci)
+{
+	char path[400];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), MDEVS "/%s/remove", self->uuid[i]);
+		mdk_write_str(path, "1");
+	}
+	snprintf(path, sizeof(path), "%s/driver/unbind", self->dev);
+	mdk_write_str(path, self->bdf);
+	snprintf(path, sizeof(path), "%s/driver_override", self->dev);
+	mdk_write_str(path, "\n");
+}
+
+TEST_F(pci, bar2_is_the_portal_space)
+{
+	struct mdkcard_vf vf;
+	struct mdk_card_comp c;
+	char path[400], drv[256];
+	volatile uint32_t *bar;
+	uint8_t *src, *dst;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/driver", self->dev);
+	n = readlink(path, drv, sizeof(drv) - 1);
+	ASSERT_GT(n, 0);
+	drv[n] = 0;
+	ASSERT_NE(NULL, strstr(drv, "/mdk_card"));
+	/* A 16 MiB BAR2 has 4096 pages; the card uses 1024 at most. */
+	snprintf(path, sizeof(path), "%s/portals_total", self->dev);
+	ASSERT_EQ(1024, mdk_read_long(path));
+	/* A 4q VF takes portal pages 0-3; a 1q VF then takes page 4. */
+	type_path(path, sizeof(path), self->dev, "4q", "create");
+	ASSERT_EQ(0, mdk_write_str(path, self->uuid[1]));
+	type_path(path, sizeof(path), self->dev, "1q", "create");
+	ASSERT_EQ(0, mdk_write_str(path, self->uuid[0]));
+	ASSERT_EQ(0, mdkcard_open(&vf, self->uuid[0], 65536));
+	ASSERT_EQ(1, vf.nq);
+	ASSERT_EQ(0, mdkcard_start(&vf, 0));
+	src = mdkcard_data(&vf, 0);
+	dst = mdkcard_data(&vf, 32768);
+	memset(src, 0x3c, 32768);
+	{
+		struct mdk_card_desc d = {
+			.opcode = MDK_CARD_OP_COPY, .len = 32768,
+			.src = mdkcard_iova(&vf, src), .dst = mdkcard_iova(&vf, dst),
+		};
+
+		ASSERT_EQ(0, mdkcard_run(&vf, 0, &d, &c));
+		ASSERT_EQ(MDK_CARD_ST_SUCCESS, c.status);
+		ASSERT_EQ(0, memcmp(src, dst, 32768));
+	}
+	/* The doorbell it rang is in the device's BAR2, at page 4. */
+	snprintf(path, sizeof(path), "%s/resource2", self->dev);
+	fd = open(path, O_RDWR | O_SYNC);
+	ASSERT_LE(0, fd);
+	bar = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	ASSERT_NE(MAP_FAILED, bar);
+	ASSERT_EQ(1, bar[4 * 1024 + MDK_CARD_PORTAL_TAIL / 4]);
+	ASSERT_EQ(1, bar[4 * 1024 + MDK_CARD_PORTAL_HEAD / 4]);
+	ASSERT_EQ(0, bar[0 * 1024 + MDK_CARD_PORTAL_TAIL / 4]);
+	munmap((void *)bar, 8 * 4096);
+	mdkcard_close(&vf);
+}
+
+/* One process drives one VF: 200 copies of its own pattern. */
+static int drive(const char *uuid, uint8_t seed)
+{
+	struct mdkcard_vf vf;
+	struct mdk_card_comp c;
+	uint8_t *src, *dst;
+	int i;
+
+	if (mdkcard_open(&vf, uuid, 2 * 65536) || mdkcard_start(&vf, 0))
+		return 1;
+	src = mdkcard_data(&vf, 0);
+	dst = mdkcard_data(&vf, 65536);
+	for (i = 0; i < 200; i++) {
+		struct mdk_card_desc d = {
+			.opcode = MDK_CARD_OP_COPY, .len = 65536,
+			.src = mdkcard_iova(&vf, src), .dst = mdkcard_iova(&vf, dst),
+			.cookie = i,
+		};
+
+		memset(src, seed + i, 65536);
+		if (mdkcard_run(&vf, 0, &d, &c) || c.status != MDK_CARD_ST_SUCCESS ||
+		    c.cookie != (uint64_t)i || dst[0] != (uint8_t)(seed + i) ||
+		    dst[65535] != (uint8_t)(seed + i))
+			return 2;
+	}
+	mdkcard_close(&vf);
+	return 0;
+}
+
+TEST_F_TIMEOUT(pci, two_processes_two_vfs, 300)
+{
+	char path[400];
+	pid_t pid[2];
+	int i, st;
+
+	for (i = 0; i < 2; i++) {
+		type_path(path, sizeof(path), self->dev, "1q", "create");
+		ASSERT_EQ(0, mdk_write_str(path, self->uuid[i]));
+	}
+	for (i = 0; i < 2; i++) {
+		pid[i] = fork();
+		if (!pid[i])
+			_exit(drive(self->uuid[i], 0x10 * (i + 1)));
+	}
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &st, 0));
+		ASSERT_TRUE(WIFEXITED(st));
+		ASSERT_EQ(0, WEXITSTATUS(st));
+	}
+}
+
+TEST_HARNESS_MAIN
