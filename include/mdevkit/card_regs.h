@@ -13,6 +13,7 @@
 #ifndef _MDEVKIT_CARD_REGS_H
 #define _MDEVKIT_CARD_REGS_H
 
+#include <linux/const.h>
 #include <linux/types.h>
 
 #define MDK_CARD_VENDOR		0x1af4
@@ -58,8 +59,8 @@
 #define MDK_CARD_OP_FILL	2	/* dst = pattern (8 bytes, repeated) */
 #define MDK_CARD_OP_COMPARE	3	/* result = 0 if src == dst, else 1 */
 #define MDK_CARD_OP_CRC32C	4	/* result = CRC32C of src (seed ~0) */
-#define MDK_CARD_F_IRQ		(1u << 0)	/* interrupt on completion */
-#define MDK_CARD_MAX_LEN	(1u << 20)
+#define MDK_CARD_F_IRQ		_BITUL(0)	/* interrupt on completion */
+#define MDK_CARD_MAX_LEN	_BITUL(20)
 
 struct mdk_card_desc {
 	__u32 opcode;

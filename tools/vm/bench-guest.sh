@@ -55,4 +55,15 @@ modprobe mdk_minimal
 echo $u >/sys/devices/platform/mdk_minimal/mdev_supported_types/mdk_minimal-1/create
 ./mdk_bench_vfio minimal $u 0 0
 echo 1 >/sys/bus/mdev/devices/$u/remove
-rmmod mdk_minimal mdk_vfiotest vfio_mdev mdev_core
+rmmod mdk_minimal mdk_vfiotest
+
+# mdk_card: copy throughput of a software card's VFs (docs/card.md).
+modprobe mdk_card soft=1
+u2=00000b0e-0000-4000-8000-000000000002
+types=/sys/devices/platform/mdk_card.0/mdev_supported_types
+echo $u >$types/mdk_card-1q/create
+echo $u2 >$types/mdk_card-1q/create
+./mdk_bench_card soft $u $u2
+echo 1 >/sys/bus/mdev/devices/$u/remove
+echo 1 >/sys/bus/mdev/devices/$u2/remove
+rmmod mdk_card vfio_mdev mdev_core

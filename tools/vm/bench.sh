@@ -29,6 +29,7 @@ mkdir -p "$stage/ours" "$stage/upstream"
 cp "$ours/mdk_benchparent.ko" "$stage/ours/"
 cp "$upstream/mdk_benchparent.ko" "$stage/upstream/"
 cp "$MDK_BUILD/tools/bench/mdk_bench" "$MDK_BUILD/tools/bench/mdk_bench_vfio" \
+	"$MDK_BUILD/tools/bench/mdk_bench_card" \
 	"$MDK_ROOT/tools/vm/bench-guest.sh" "$stage/"
 
 # The kernel's mtty sample, the reference for trapped region access: built
@@ -118,3 +119,26 @@ awk '
 		g3 = (pl >= 0.5 * r["vfio_mdev" SUBSEP "mem_load"] && ps >= 0.5 * r["vfio_mdev" SUBSEP "mem_store"]) ? "met" : "NOT met"
 		printf "\ngoals: trapped >= mtty: %s; passthrough >= 100x trapped: %s; passthrough >= 0.5x plain memory: %s\n", g1, g2, g3
 	}' "$out" | tee -a "$stage/table.md"
+
+awk '
+	$1 == "BENCH-CARD" {
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		k = v["op"] SUBSEP v["size"] SUBSEP v["vfs"]
+		r[k] += v["rate"]
+	}
+	END {
+		if (!(("copy" SUBSEP 4096 SUBSEP 1) in r)) exit
+		printf "\nmdk_card (software card) COPY throughput, MB/s, 16 descriptors in flight\n\n"
+		printf "| size | memcpy | 1 VF | 1 VF / memcpy | 2 VFs (sum) |\n|---:|---:|---:|---:|---:|\n"
+		split("4096 65536 1048576", sz, " ")
+		ok = 1
+		for (i = 1; i <= 3; i++) {
+			m = r["memcpy" SUBSEP sz[i] SUBSEP 1]; c1 = r["copy" SUBSEP sz[i] SUBSEP 1]
+			printf "| %d | %.0f | %.0f | %.2f | %.0f |\n", sz[i], m, c1, c1 / m, r["copy" SUBSEP sz[i] SUBSEP 2]
+			if (sz[i] >= 65536 && c1 < 0.8 * m) ok = 0
+		}
+		printf "\n64-byte descriptors per second, 1 VF: %.0f\n", r["desc" SUBSEP 64 SUBSEP 1]
+		printf "engine CPU with a queue enabled and idle: %.1f %% of one CPU\n", r["idle_cpu" SUBSEP 0 SUBSEP 1]
+		printf "goal: >= 0.8x memcpy at 64 KiB and 1 MiB: %s\n", ok ? "met" : "NOT met"
+	}' "$out" | tee -a "$stage/table.md"
+
