@@ -10,11 +10,14 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/wait.h>
+#include <linux/xarray.h>
 #include <mdevkit/card_regs.h>
 #include <mdevkit/mdev_core.h>
 #include <mdevkit/vfio_mdev.h>
 
 #define MDK_CARD_NR_TYPES	4	/* 1, 2, 4 and 8 queues per VF */
+/* Pages a VF keeps pinned at most (64 MiB); the cache is flushed then. */
+#define MDK_CARD_MAX_PINS	16384
 /* Pages a descriptor's buffer may span: 1 MiB, unaligned. */
 #define MDK_CARD_MAX_PAGES	((MDK_CARD_MAX_LEN >> PAGE_SHIFT) + 1)
 
@@ -55,8 +58,11 @@ struct mdk_card_queue {
  * @exec: held by the engine while it executes this VF's queues, and by
  *	anything that changes the queues' configuration
  * @q: the queues (under @exec)
- * @inflight: descriptors holding pinned pages
- * @idle: woken when @inflight drops to 0
+ * @inflight: the engine is using this VF's pinned pages (card_pins.c)
+ * @unmapping: the user is unmapping memory (card_pins.c)
+ * @idle: woken when @inflight or @unmapping drops to 0
+ * @pins: the pin cache: IOVA page number to its pinned page
+ * @nr_pins: pages in @pins (changed only with nothing in flight)
  */
 struct mdk_card_vf {
 	struct mdk_card *card;
@@ -70,7 +76,10 @@ struct mdk_card_vf {
 	struct mutex exec;	/* see above */
 	struct mdk_card_queue q[MDK_CARD_MAX_QUEUES];
 	atomic_t inflight;
+	atomic_t unmapping;
 	wait_queue_head_t idle;
+	struct xarray pins;
+	unsigned long nr_pins;
 };
 
 /**
@@ -128,6 +137,14 @@ u32 mdk_card_portal_read(struct mdk_card_vf *vf, unsigned int q,
 			 unsigned int reg);
 void mdk_card_portal_write(struct mdk_card_vf *vf, unsigned int q,
 			   unsigned int reg, u32 val);
+
+/* card_pins.c */
+int mdk_card_pins_get(struct mdk_card_vf *vf, u64 iova, u32 len,
+		      struct page **pages);
+void mdk_card_pins_flush(struct mdk_card_vf *vf);
+void mdk_card_pins_unmap(struct mdk_card_vf *vf, u64 iova, u64 len);
+void mdk_card_pins_enter(struct mdk_card_vf *vf);
+void mdk_card_pins_leave(struct mdk_card_vf *vf);
 
 /* card_desc.c */
 u32 mdk_card_crc32c(u32 crc, const void *data, size_t len);

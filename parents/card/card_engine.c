@@ -9,19 +9,15 @@
  * Polling backs off from 10 us to 1 ms while every queue is idle; with no
  * queue enabled on the card the thread sleeps until one is.
  *
- * Data moves between pinned pages, one copy from the source pages to the
- * destination pages: no bounce buffer. A descriptor whose addresses are not
- * all inside the user's DMA mappings gets BAD_ADDRESS and touches nothing.
- * While it holds pins a VF's @inflight is non-zero: the VF's dma_unmap
- * callback waits for it to drop rather than taking a lock that is held
- * across vfio_pin_pages() (lockdep would see a cycle through the IOMMU
- * driver's locks).
+ * Data moves between pinned pages (the VF's pin cache, card_pins.c), one
+ * copy from the source pages to the destination pages: no bounce buffer. A
+ * descriptor whose addresses are not all inside the user's DMA mappings
+ * (readable and writable) gets BAD_ADDRESS and touches nothing.
  */
 
 #include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
-#include <linux/iommu.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
 
@@ -68,7 +64,7 @@ void mdk_card_portal_write(struct mdk_card_vf *vf, unsigned int q,
 		WRITE_ONCE(*(__le32 *)(vf->portal + off), cpu_to_le32(val));
 }
 
-/* A buffer of the user's, pinned page by page. */
+/* A buffer of the user's, its pages pinned (card_pins.c). */
 struct mdk_card_buf {
 	u64 iova;
 	u32 len;
@@ -76,32 +72,14 @@ struct mdk_card_buf {
 	struct page **pages;
 };
 
-static int mdk_card_pin(struct mdk_card_vf *vf, struct mdk_card_buf *b,
-			u64 iova, u32 len, int prot, struct page **pages)
+static int mdk_card_buf_get(struct mdk_card_vf *vf, struct mdk_card_buf *b,
+			    u64 iova, u32 len, struct page **pages)
 {
-	int ret;
-
 	b->iova = iova;
 	b->len = len;
 	b->pages = pages;
-	b->npages = ((iova + len - 1) >> PAGE_SHIFT) - (iova >> PAGE_SHIFT) + 1;
-	if (iova + len < iova)
-		return -EINVAL;
-	ret = mdk_vdev_pin(vf->vdev, iova & PAGE_MASK, b->npages, prot, pages);
-	if (ret != b->npages) {
-		if (ret > 0)
-			mdk_vdev_unpin(vf->vdev, iova & PAGE_MASK, ret);
-		b->npages = 0;
-		return ret < 0 ? ret : -EFAULT;
-	}
-	return 0;
-}
-
-static void mdk_card_unpin(struct mdk_card_vf *vf, struct mdk_card_buf *b)
-{
-	if (b->npages)
-		mdk_vdev_unpin(vf->vdev, b->iova & PAGE_MASK, b->npages);
-	b->npages = 0;
+	b->npages = mdk_card_pins_get(vf, iova, len, pages);
+	return b->npages < 0 ? b->npages : 0;
 }
 
 /* The page and offset of byte @pos of a pinned buffer; bytes to its end. */
@@ -171,15 +149,15 @@ static void mdk_card_exec(struct mdk_card_vf *vf, struct mdk_card_desc *d,
 	c->status = mdk_card_desc_check(d);
 	if (c->status)
 		return;
-	atomic_inc(&vf->inflight);
+	if (vf->nr_pins > MDK_CARD_MAX_PINS)
+		mdk_card_pins_flush(vf);	/* nothing in flight here */
+	mdk_card_pins_enter(vf);
 	if (need_src)
-		ret = mdk_card_pin(vf, &src, d->src, d->len, IOMMU_READ,
-				   card->src_pages);
+		ret = mdk_card_buf_get(vf, &src, d->src, d->len,
+				       card->src_pages);
 	if (!ret && need_dst)
-		ret = mdk_card_pin(vf, &dst, d->dst, d->len,
-				   d->opcode == MDK_CARD_OP_COMPARE ?
-				   IOMMU_READ : IOMMU_READ | IOMMU_WRITE,
-				   card->dst_pages);
+		ret = mdk_card_buf_get(vf, &dst, d->dst, d->len,
+				       card->dst_pages);
 	if (!ret) {
 		c->result = mdk_card_run(d, &src, &dst);
 		c->bytes = d->len;
@@ -187,18 +165,17 @@ static void mdk_card_exec(struct mdk_card_vf *vf, struct mdk_card_desc *d,
 	} else {
 		c->status = MDK_CARD_ST_BAD_ADDRESS;
 	}
-	mdk_card_unpin(vf, &dst);
-	mdk_card_unpin(vf, &src);
-	if (atomic_dec_and_test(&vf->inflight))
-		wake_up(&vf->idle);
+	mdk_card_pins_leave(vf);
 }
 
 /* One descriptor of queue @qi at its head: fetch, execute, complete. */
 static void mdk_card_one(struct mdk_card_vf *vf, unsigned int qi)
 {
 	struct mdk_card_queue *q = &vf->q[qi];
-	struct mdk_card_desc d;
+	struct mdk_card_desc d = {};
 	struct mdk_card_comp c = {};
+	u32 status;
+	u64 rec;
 
 	if (mdk_vdev_dma_rw(vf->vdev, q->ring + (u64)q->head * sizeof(d), &d,
 			    sizeof(d), false)) {
@@ -207,9 +184,18 @@ static void mdk_card_one(struct mdk_card_vf *vf, unsigned int qi)
 		c.cookie = d.cookie;
 		mdk_card_exec(vf, &d, &c);
 	}
-	/* A completion the user did not map is lost, as on hardware. */
-	mdk_vdev_dma_rw(vf->vdev, q->comp + (u64)q->head * sizeof(c), &c,
-			sizeof(c), true);
+	/*
+	 * The record, then its status: a driver polling the status must find
+	 * the rest written (the copy is not atomic). A completion the user
+	 * did not map is lost, as on hardware.
+	 */
+	rec = q->comp + (u64)q->head * sizeof(c);
+	status = c.status;
+	c.status = 0;
+	if (!mdk_vdev_dma_rw(vf->vdev, rec, &c, sizeof(c), true)) {
+		smp_wmb();
+		mdk_vdev_dma_rw(vf->vdev, rec, &status, sizeof(status), true);
+	}
 	q->done++;
 	q->head = (q->head + 1) & (q->size - 1);
 	mdk_card_portal_write(vf, qi, MDK_CARD_PORTAL_HEAD, q->head);

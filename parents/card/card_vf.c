@@ -35,6 +35,7 @@ static void mdk_card_vf_reset(struct mdk_vdev *vdev)
 
 	mutex_lock(&vf->exec);
 	mdk_card_vf_quiesce(vf);
+	mdk_card_pins_flush(vf);	/* the engine is out: nothing in flight */
 	mutex_unlock(&vf->exec);
 }
 
@@ -189,15 +190,10 @@ static void mdk_card_vf_close(struct mdk_vdev *vdev)
 	mdk_card_vf_reset(vdev);
 }
 
-/*
- * The user unmapped memory: a descriptor executing now may hold pins in it;
- * they are dropped when it completes.
- */
+/* The user unmapped memory: drop the cached pins in it. */
 static void mdk_card_vf_dma_unmap(struct mdk_vdev *vdev, u64 iova, u64 len)
 {
-	struct mdk_card_vf *vf = mdk_vdev_priv(vdev);
-
-	wait_event(vf->idle, !atomic_read(&vf->inflight));
+	mdk_card_pins_unmap(mdk_vdev_priv(vdev), iova, len);
 }
 
 static const struct mdk_vdev_ops mdk_card_vf_ops = {
@@ -232,6 +228,7 @@ int mdk_card_vf_probe(struct mdev_device *mdev)
 	vf->nq = g->count[MDK_RES_QUEUE];
 	mutex_init(&vf->exec);
 	init_waitqueue_head(&vf->idle);
+	xa_init(&vf->pins);
 	portal_off = (unsigned long)g->start[MDK_RES_BAR2] * MDK_CARD_PORTAL_SIZE;
 	vf->ranges[0] = (struct mdk_vdev_range){
 		.offset = 0, .size = vf->nq * MDK_CARD_PORTAL_SIZE,
@@ -304,5 +301,6 @@ void mdk_card_vf_remove(struct mdev_device *mdev)
 	mutex_lock(&vf->exec);
 	mdk_card_vf_quiesce(vf);
 	mutex_unlock(&vf->exec);
+	xa_destroy(&vf->pins);	/* emptied when the user closed the VF */
 	kfree(vf);
 }

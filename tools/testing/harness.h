@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -60,6 +61,9 @@ struct __test_metadata {
 	int failed;
 	int skipped;
 	char skip_reason[256];
+	/* a fixture's body runs with this set: an ASSERT jumps to teardown */
+	int in_body;
+	jmp_buf body_env;
 };
 
 static struct __test_metadata *__tests, **__tests_tail = &__tests;
@@ -155,8 +159,13 @@ static inline void __register_variant(struct __fixture_metadata *f,
 			_variant->data;					\
 		memset(&self, 0, sizeof(self));				\
 		__setup_##fname(_metadata, &self, variant);		\
-		if (!_metadata->failed && !_metadata->skipped)		\
+		/* teardown runs after a failed ASSERT in the body too */ \
+		if (!_metadata->failed && !_metadata->skipped &&	\
+		    !setjmp(_metadata->body_env)) {			\
+			_metadata->in_body = 1;				\
 			__body_##fname##_##tname(_metadata, &self, variant); \
+		}							\
+		_metadata->in_body = 0;					\
 		__teardown_##fname(_metadata, &self, variant);		\
 	}								\
 	static void __body_##fname##_##tname(struct __test_metadata *_metadata, \
@@ -223,6 +232,10 @@ enum { __TH_PASS = 0, __TH_FAIL = 1, __TH_SKIP = 4 };
 
 static inline void __harness_abort(struct __test_metadata *t)
 {
+	if (t->in_body) {	/* a failed ASSERT in a fixture's test body */
+		t->in_body = 0;
+		longjmp(t->body_env, 1);
+	}
 	fflush(NULL);
 	_exit(t->failed ? __TH_FAIL : t->skipped ? __TH_SKIP : __TH_PASS);
 }

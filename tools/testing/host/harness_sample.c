@@ -55,11 +55,19 @@ FIXTURE_SETUP(fx)
 
 FIXTURE_TEARDOWN(fx)
 {
+	printf("# teardown of fx ran (value %d)\n", self->value);
 }
 
 TEST_F(fx, value_matches_variant)
 {
 	EXPECT_EQ(variant->want, self->value);
+}
+
+TEST_F(fx, assert_in_body_still_tears_down)
+{
+	self->value = 7;
+	ASSERT_EQ(0, 1);
+	printf("must not be reached\n");
 }
 
 TEST_HARNESS_MAIN

@@ -6,7 +6,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 
-tap_plan 11
+tap_plan 12
 if ! gcc -Wall -Werror -D_GNU_SOURCE -o "$tmp/sample" "$here/harness_sample.c" 2>"$tmp/cc"; then
 	tap_fail harness_sample_builds "$(cat "$tmp/cc")"
 	tap_done
@@ -41,5 +41,7 @@ if grep -q 'expected 1 (1) == 2 (2)' "$tmp/out" && grep -q 'still running after 
 else
 	tap_fail failure_says_expected_and_seen "$(cat "$tmp/out")"
 fi
+tap_expect_eq 2 "$(grep -c '^# teardown of fx ran (value 7)' "$tmp/out")" \
+	teardown_runs_after_a_failed_assert_in_the_body
 tap_expect_eq 1 "$st" suite_exit_status_is_1_on_failure
 tap_done

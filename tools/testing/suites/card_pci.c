@@ -155,11 +155,18 @@ static int drive(const char *uuid, uint8_t seed)
 			.cookie = i,
 		};
 
+		int ret;
+
 		memset(src, seed + i, 65536);
-		if (mdkcard_run(&vf, 0, &d, &c) || c.status != MDK_CARD_ST_SUCCESS ||
+		ret = mdkcard_run(&vf, 0, &d, &c);
+		if (ret || c.status != MDK_CARD_ST_SUCCESS ||
 		    c.cookie != (uint64_t)i || dst[0] != (uint8_t)(seed + i) ||
-		    dst[65535] != (uint8_t)(seed + i))
+		    dst[65535] != (uint8_t)(seed + i)) {
+			fprintf(stderr, "# VF %s copy %d: wait %d status %u cookie %llu dst %#x %#x\n",
+			       uuid, i, ret, c.status,
+			       (unsigned long long)c.cookie, dst[0], dst[65535]);
 			return 2;
+		}
 	}
 	mdkcard_close(&vf);
 	return 0;

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mdk_card pin cache: the pages of the user's DMA space a VF's descriptors
+ * touched stay pinned (read and write) until the user unmaps them, the VF
+ * is reset or closed, or the cache holds %MDK_CARD_MAX_PINS pages. Pinning
+ * is one get_user_pages per page in vfio_iommu_type1: done per descriptor,
+ * it would cost more than the copy itself.
+ *
+ * Exclusion without a lock held across vfio_pin_pages() (which the IOMMU
+ * driver's dma_unmap path would close into a cycle): the engine counts
+ * itself in @inflight while it uses pages; an unmap first raises
+ * @unmapping, which makes new descriptors wait, then waits for @inflight to
+ * drop, then unpins. So the cache is only ever changed by one side at a
+ * time; the xarray's own lock covers the rest.
+ */
+
+#include <linux/iommu.h>
+#include <linux/xarray.h>
+
+#include "card.h"
+
+static void mdk_card_pins_drop(struct mdk_card_vf *vf, unsigned long first,
+			       unsigned long last)
+{
+	struct page *page;
+	unsigned long pfn;
+
+	xa_for_each_range(&vf->pins, pfn, page, first, last) {
+		xa_erase(&vf->pins, pfn);
+		mdk_vdev_unpin(vf->vdev, (u64)pfn << PAGE_SHIFT, 1);
+		vf->nr_pins--;
+	}
+}
+
+/**
+ * mdk_card_pins_get() - the pinned pages of a buffer
+ * @vf: the VF, the caller counted in @vf->inflight
+ * @iova: the buffer's IOVA
+ * @len: its length, at least 1
+ * @pages: receives its pages
+ *
+ * Return: the number of pages, or a negative error (the buffer is not all
+ * inside the user's mappings, or is not writable there, or -ENOMEM).
+ */
+int mdk_card_pins_get(struct mdk_card_vf *vf, u64 iova, u32 len,
+		      struct page **pages)
+{
+	unsigned long first = iova >> PAGE_SHIFT;
+	unsigned long last = (iova + len - 1) >> PAGE_SHIFT;
+	unsigned long pfn, run;
+	int ret;
+
+	if (iova + len < iova)
+		return -EINVAL;
+	for (pfn = first; pfn <= last; pfn++) {
+		pages[pfn - first] = xa_load(&vf->pins, pfn);
+		if (pages[pfn - first])
+			continue;
+		/* Pin the run of missing pages in one call. */
+		for (run = 1; pfn + run <= last && run < 512 &&
+		     !xa_load(&vf->pins, pfn + run); run++)
+			;
+		ret = mdk_vdev_pin(vf->vdev, (u64)pfn << PAGE_SHIFT, run,
+				   IOMMU_READ | IOMMU_WRITE,
+				   &pages[pfn - first]);
+		if (ret != run)
+			return ret < 0 ? ret : -EFAULT;
+		for (; run; run--, pfn++) {
+			ret = xa_err(xa_store(&vf->pins, pfn,
+					      pages[pfn - first], GFP_KERNEL));
+			if (ret) {
+				mdk_vdev_unpin(vf->vdev, (u64)pfn << PAGE_SHIFT,
+					       run);
+				return ret;
+			}
+			vf->nr_pins++;
+		}
+		pfn--;
+	}
+	return last - first + 1;
+}
+
+/**
+ * mdk_card_pins_flush() - unpin everything
+ * @vf: the VF, with nothing in flight (the engine between descriptors, or
+ *	@vf->exec held)
+ */
+void mdk_card_pins_flush(struct mdk_card_vf *vf)
+{
+	mdk_card_pins_drop(vf, 0, ULONG_MAX);
+}
+
+/**
+ * mdk_card_pins_unmap() - the user unmapped [@iova, @iova + @len)
+ * @vf: the VF
+ * @iova: start
+ * @len: length
+ *
+ * Context: the VF's dma_unmap callback.
+ */
+void mdk_card_pins_unmap(struct mdk_card_vf *vf, u64 iova, u64 len)
+{
+	atomic_inc(&vf->unmapping);
+	smp_mb__after_atomic();
+	wait_event(vf->idle, !atomic_read(&vf->inflight));
+	mdk_card_pins_drop(vf, iova >> PAGE_SHIFT,
+			   (iova + len - 1) >> PAGE_SHIFT);
+	if (atomic_dec_and_test(&vf->unmapping))
+		wake_up_all(&vf->idle);
+}
+
+/**
+ * mdk_card_pins_enter() - the engine starts using a VF's pages
+ * @vf: the VF
+ *
+ * Waits while an unmap is in progress. Pair with mdk_card_pins_leave().
+ */
+void mdk_card_pins_enter(struct mdk_card_vf *vf)
+{
+	for (;;) {
+		atomic_inc(&vf->inflight);
+		smp_mb__after_atomic();
+		if (!atomic_read(&vf->unmapping))
+			return;
+		mdk_card_pins_leave(vf);
+		wait_event(vf->idle, !atomic_read(&vf->unmapping));
+	}
+}
+
+/**
+ * mdk_card_pins_leave() - the engine is done with them
+ * @vf: the VF
+ */
+void mdk_card_pins_leave(struct mdk_card_vf *vf)
+{
+	if (atomic_dec_and_test(&vf->inflight))
+		wake_up_all(&vf->idle);
+}
