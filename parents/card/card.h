@@ -15,6 +15,8 @@
 #include <mdevkit/mdev_core.h>
 #include <mdevkit/vfio_mdev.h>
 
+#include "card_desc.h"
+
 #define MDK_CARD_NR_TYPES	4	/* 1, 2, 4 and 8 queues per VF */
 /* Pages a VF keeps pinned at most (64 MiB); the cache is flushed then. */
 #define MDK_CARD_MAX_PINS	16384
@@ -146,8 +148,5 @@ void mdk_card_pins_unmap(struct mdk_card_vf *vf, u64 iova, u64 len);
 void mdk_card_pins_enter(struct mdk_card_vf *vf);
 void mdk_card_pins_leave(struct mdk_card_vf *vf);
 
-/* card_desc.c */
-u32 mdk_card_crc32c(u32 crc, const void *data, size_t len);
-u32 mdk_card_desc_check(const struct mdk_card_desc *d);
 
 #endif /* _MDK_CARD_H */

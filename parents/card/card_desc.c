@@ -3,12 +3,11 @@
  * mdk_card descriptor logic: what a descriptor may ask, and CRC32C.
  *
  * Pure logic (STYLE.md rule 3): no locks, no DMA, no allocation, so that
- * KUnit can test it apart from the engine.
+ * KUnit tests it apart from the engine (kunit/card_kunit.c).
  */
 
-#include <linux/types.h>
 
-#include "card.h"
+#include "card_desc.h"
 
 /* CRC32C (Castagnoli), reflected polynomial. */
 #define MDK_CARD_CRC32C_POLY	0x82f63b78

@@ -28,8 +28,9 @@ if grep -q '^CONFIG_KUNIT=y' "$KBUILD/.config"; then
 	stage=$MDK_BUILD/$kver/kunit-src
 	rm -rf "$stage" && mkdir -p "$stage"
 	cp -a "$MDK_ROOT/kunit/." "$stage/"
-	for d in include mdev_core vfio_mdev; do
-		[ -d "$MDK_ROOT/$d" ] && cp -a "$MDK_ROOT/$d" "$stage/"
+	for d in include mdev_core vfio_mdev parents/card; do
+		[ -d "$MDK_ROOT/$d" ] && mkdir -p "$stage/$(dirname "$d")" &&
+			cp -a "$MDK_ROOT/$d" "$stage/$d"
 	done
 	syms="CONFIG_MDEVKIT_KUNIT_TEST=m $(sed -n 's/^config \(.*_KUNIT_TEST\)$/CONFIG_\1=y/p' "$MDK_ROOT/kunit/Kconfig" | grep -v MDEVKIT_KUNIT_TEST | xargs)"
 	kmods=$(MDK_KBUILD_ARGS="$syms" "$MDK_ROOT/tools/vm/kbuild.sh" "$kver" extmod "$stage")

@@ -22,31 +22,39 @@ run 'ls /lib/modules/$(uname -r)/updates/'
 step "mdev_core: the mdev bus (drop-in for the kernel's mdev.ko)"
 run 'modprobe mdev_core && ls /sys/bus/mdev /sys/class/mdev_bus'
 
-step "A parent with resource pools (the test parent until the sample card lands):"
-echo "  BAR2: 64 pages of 4 KiB, 16 queues, 32 vectors; types take 1 or 4 queues"
-run 'modprobe mdk_testparent new_device="1 bar2=64 queue=16 vector=32 type=small/Small-VF:bar2=1,queue=1,vector=2 type=large/Large-VF:bar2=4@4,queue=4@4,vector=8"'
-run 'ls -l /sys/class/mdev_bus/'
+step "The sample card takes the ivshmem device (driver_override: it claims nothing else)"
+BDF=$(basename "$(dirname "$(grep -l 0x1110 /sys/bus/pci/devices/*/device | head -1)")")
+C=/sys/bus/pci/devices/$BDF
+run "modprobe vfio_iommu_type1 && modprobe mdk_card"
+run "echo mdk_card > $C/driver_override && echo $BDF > /sys/bus/pci/drivers_probe"
+run "lspci -k -s $BDF | grep driver"
+run "cd $C && grep . portals_total portals_free queues_total vectors_total"
 
-step "Types as mdevctl sees them (available_instances is exact)"
-run 'mdevctl types'
+step "VF profiles as mdevctl sees them (available_instances is exact for any mix)"
+run "mdevctl types | grep -A3 -e mdk_card-1q -e mdk_card-8q"
 
-step "Create through sysfs, and through mdevctl"
-T=/sys/class/mdev_bus/mdk_testparent.1/mdev_supported_types
-run "echo 11111111-2222-3333-4444-555555555555 > $T/mdk_testparent-large/create"
-run 'mdevctl start -u 6b1b4f0e-0d6a-4c4f-9a3e-000000000001 -p mdk_testparent.1 -t mdk_testparent-small'
+step "Create VFs: one through sysfs, two through mdevctl"
+T=$C/mdev_supported_types
+run "echo 11111111-2222-3333-4444-555555555555 > $T/mdk_card-8q/create"
+run "mdevctl start -u 6b1b4f0e-0d6a-4c4f-9a3e-000000000001 -p $BDF -t mdk_card-2q"
+run "mdevctl start -u 6b1b4f0e-0d6a-4c4f-9a3e-000000000002 -p $BDF -t mdk_card-1q"
 run 'mdevctl list'
-run "cat $T/*/available_instances"
-run 'cat /sys/bus/platform/devices/mdk_testparent.1/grants'
-run 'ls -l /sys/bus/mdev/devices/'
+run "cd $C && grep . portals_free queues_free && cat $T/mdk_card-8q/available_instances"
+run 'ls -l /sys/bus/mdev/devices/ /dev/vfio/'
+
+step "What QEMU will see of the 2-queue VF (vfio_mdev's VFIO PCI device)"
+run '/opt/mdevkit/bin/mdk-vfio info 6b1b4f0e-0d6a-4c4f-9a3e-000000000001 | grep -v "^  \(ROM\|VGA\|BAR[1345]\)"'
+
+step "Drive it from userspace: rings in this process's memory, doorbells through the mmapped portal"
+run '/opt/mdevkit/bin/mdk-card run 6b1b4f0e-0d6a-4c4f-9a3e-000000000001'
 
 step "Errors that say what is wrong"
-run "echo not-a-uuid | dd of=$T/mdk_testparent-small/create 2>&1 | grep error"
-run "echo 11111111-2222-3333-4444-555555555555 | dd of=$T/mdk_testparent-small/create 2>&1 | grep error"
-run "cat $T/mdk_testparent-large/available_instances"
-run "for i in 1 2 3; do echo 0000000\$i-0000-0000-0000-000000000000 > $T/mdk_testparent-large/create && echo created \$i; done 2>&1"
+run "echo not-a-uuid | dd of=$T/mdk_card-1q/create 2>&1 | grep error"
+run "echo 11111111-2222-3333-4444-555555555555 | dd of=$T/mdk_card-1q/create 2>&1 | grep error"
+run "/opt/mdevkit/bin/mdk-vfio info 00000000-0000-0000-0000-00000000dead"
 
 step "Remove them all"
 run 'mdevctl stop -u 6b1b4f0e-0d6a-4c4f-9a3e-000000000001'
-run 'for i in 1 2; do echo 1 > /sys/bus/mdev/devices/0000000$i-0000-0000-0000-000000000000/remove; done'
+run 'mdevctl stop -u 6b1b4f0e-0d6a-4c4f-9a3e-000000000002'
 run 'echo 1 > /sys/bus/mdev/devices/11111111-2222-3333-4444-555555555555/remove'
-run "cat $T/*/available_instances"
+run "cd $C && grep . portals_free queues_free"
