@@ -148,5 +148,4 @@ void mdk_card_pins_unmap(struct mdk_card_vf *vf, u64 iova, u64 len);
 void mdk_card_pins_enter(struct mdk_card_vf *vf);
 void mdk_card_pins_leave(struct mdk_card_vf *vf);
 
-
 #endif /* _MDK_CARD_H */

@@ -6,7 +6,6 @@
  * KUnit tests it apart from the engine (kunit/card_kunit.c).
  */
 
-
 #include "card_desc.h"
 
 /* CRC32C (Castagnoli), reflected polynomial. */

@@ -193,7 +193,7 @@ static void mdk_card_one(struct mdk_card_vf *vf, unsigned int qi)
 	status = c.status;
 	c.status = 0;
 	if (!mdk_vdev_dma_rw(vf->vdev, rec, &c, sizeof(c), true)) {
-		smp_wmb();
+		smp_wmb();	/* the record before its status */
 		mdk_vdev_dma_rw(vf->vdev, rec, &status, sizeof(status), true);
 	}
 	q->done++;

@@ -101,7 +101,7 @@ void mdk_card_pins_flush(struct mdk_card_vf *vf)
 void mdk_card_pins_unmap(struct mdk_card_vf *vf, u64 iova, u64 len)
 {
 	atomic_inc(&vf->unmapping);
-	smp_mb__after_atomic();
+	smp_mb__after_atomic();	/* pairs with mdk_card_pins_enter() */
 	wait_event(vf->idle, !atomic_read(&vf->inflight));
 	mdk_card_pins_drop(vf, iova >> PAGE_SHIFT,
 			   (iova + len - 1) >> PAGE_SHIFT);
@@ -119,7 +119,7 @@ void mdk_card_pins_enter(struct mdk_card_vf *vf)
 {
 	for (;;) {
 		atomic_inc(&vf->inflight);
-		smp_mb__after_atomic();
+		smp_mb__after_atomic();	/* pairs with mdk_card_pins_unmap() */
 		if (!atomic_read(&vf->unmapping))
 			return;
 		mdk_card_pins_leave(vf);

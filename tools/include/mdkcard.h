@@ -10,6 +10,7 @@
 #ifndef MDKCARD_H
 #define MDKCARD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <mdevkit/card_regs.h>
 
@@ -50,5 +51,6 @@ int mdkcard_wait(struct mdkcard_vf *vf, unsigned int q, uint32_t idx,
 		 int timeout_ms, struct mdk_card_comp *c);
 int mdkcard_run(struct mdkcard_vf *vf, unsigned int q,
 		const struct mdk_card_desc *d, struct mdk_card_comp *c);
+uint32_t mdkcard_crc32c(const uint8_t *p, size_t n);
 
 #endif /* MDKCARD_H */

@@ -170,3 +170,17 @@ int mdkcard_run(struct mdkcard_vf *vf, unsigned int q,
 {
 	return mdkcard_wait(vf, q, mdkcard_submit(vf, q, d), 10000, c);
 }
+
+/* CRC-32C computed here, to check the card's (standard: init and final ~0). */
+uint32_t mdkcard_crc32c(const uint8_t *p, size_t n)
+{
+	uint32_t crc = ~0U;
+	int k;
+
+	while (n--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1));
+	}
+	return ~crc;
+}

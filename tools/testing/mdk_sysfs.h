@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,36 @@ static inline void mdk_make_uuid(char *buf, unsigned int a, unsigned int b,
 				 unsigned int c)
 {
 	snprintf(buf, 37, "%08x-%04x-4000-8000-%012x", a, b & 0xffff, c);
+}
+
+/*
+ * The name (domain:bus:dev.fn) of the first PCI function with these IDs,
+ * or "" (the test VM's ivshmem is 0x1af4, 0x1110).
+ */
+static inline void mdk_find_pci(unsigned int vendor, unsigned int device,
+				char *out, size_t len)
+{
+	char path[300], want_v[16], want_d[16], buf[16];
+	struct dirent *de;
+	DIR *d = opendir("/sys/bus/pci/devices");
+
+	snprintf(want_v, sizeof(want_v), "0x%04x", vendor);
+	snprintf(want_d, sizeof(want_d), "0x%04x", device);
+	out[0] = 0;
+	while (d && (de = readdir(d))) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.200s/vendor",
+			 de->d_name);
+		if (mdk_read_str(path, buf, sizeof(buf)) || strcmp(buf, want_v))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.200s/device",
+			 de->d_name);
+		if (!mdk_read_str(path, buf, sizeof(buf)) && !strcmp(buf, want_d)) {
+			snprintf(out, len, "%.*s", (int)len - 1, de->d_name);
+			break;
+		}
+	}
+	if (d)
+		closedir(d);
 }
 
 #endif /* MDK_SYSFS_H */

@@ -25,19 +25,6 @@
 #define MDEVS	"/sys/bus/mdev/devices"
 #define DATA	(3 << 20)	/* room for 1 MiB src, dst and slack */
 
-static uint32_t crc32c_ref(const uint8_t *p, size_t n)
-{
-	uint32_t crc = ~0U;
-	int k;
-
-	while (n--) {
-		crc ^= *p++;
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1));
-	}
-	return ~crc;
-}
-
 static int remove_uuid(const char *uuid)
 {
 	char path[128];
@@ -137,7 +124,7 @@ TEST_F_TIMEOUT(card, every_op_every_size_and_alignment, 300)
 			d.opcode = MDK_CARD_OP_CRC32C;
 			ASSERT_EQ(0, mdkcard_run(&self->vf, q, &d, &c));
 			ASSERT_EQ(MDK_CARD_ST_SUCCESS, c.status);
-			ASSERT_EQ(crc32c_ref(sp, n), c.result);
+			ASSERT_EQ(mdkcard_crc32c(sp, n), c.result);
 			/* fill */
 			d.opcode = MDK_CARD_OP_FILL;
 			d.pattern = pat;

@@ -9,7 +9,6 @@
  * two processes drive two VFs at once, each checking its own results.
  * mdevkit-append: iomem=relaxed
  */
-#include <dirent.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -19,25 +18,6 @@
 #include "mdk_sysfs.h"
 
 #define MDEVS	"/sys/bus/mdev/devices"
-
-static void find_ivshmem(char *out, size_t len)
-{
-	char path[300], buf[16];
-	struct dirent *de;
-	DIR *d = opendir("/sys/bus/pci/devices");
-
-	out[0] = 0;
-	while (d && (de = readdir(d))) {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
-			 de->d_name);
-		if (!mdk_read_str(path, buf, sizeof(buf)) && !strcmp(buf, "0x1110")) {
-			snprintf(out, len, "%s", de->d_name);
-			break;
-		}
-	}
-	if (d)
-		closedir(d);
-}
 
 FIXTURE(pci) {
 	char bdf[256];
@@ -57,7 +37,7 @@ FIXTURE_SETUP(pci)
 	char path[400];
 
 	ASSERT_EQ(0, mdk_sh("modprobe vfio_iommu_type1 && modprobe mdk_card"));
-	find_ivshmem(self->bdf, sizeof(self->bdf));
+	mdk_find_pci(0x1af4, 0x1110, self->bdf, sizeof(self->bdf));
 	ASSERT_NE(0, self->bdf[0]);
 	snprintf(self->dev, sizeof(self->dev), "/sys/bus/pci/devices/%.200s",
 		 self->bdf);

@@ -12,7 +12,6 @@
  * (so that sysfs resource2 of the bound device can be mapped: Debian's
  * kernels have IO_STRICT_DEVMEM)
  */
-#include <dirent.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -22,30 +21,6 @@
 
 #define MMIO_TYPE "/sys/devices/platform/mdk_vfiotest/mdev_supported_types/mdk_vfiotest-mmio"
 #define SLICE 0x2000
-
-/* The ivshmem function's sysfs directory, or "". */
-static void find_ivshmem(char *out, size_t len)
-{
-	char path[300], buf[16];
-	struct dirent *de;
-	DIR *d = opendir("/sys/bus/pci/devices");
-
-	out[0] = 0;
-	while (d && (de = readdir(d))) {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor",
-			 de->d_name);
-		if (mdk_read_str(path, buf, sizeof(buf)) || strcmp(buf, "0x1af4"))
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device",
-			 de->d_name);
-		if (!mdk_read_str(path, buf, sizeof(buf)) && !strcmp(buf, "0x1110")) {
-			snprintf(out, len, "/sys/bus/pci/devices/%s", de->d_name);
-			break;
-		}
-	}
-	if (d)
-		closedir(d);
-}
 
 FIXTURE(mmio) {
 	char pci[300];
@@ -60,8 +35,14 @@ FIXTURE_SETUP(mmio)
 	int i;
 
 	ASSERT_EQ(0, vt_load());
-	find_ivshmem(self->pci, sizeof(self->pci));
-	ASSERT_NE(0, self->pci[0]);
+	{
+		char bdf[256];
+
+		mdk_find_pci(0x1af4, 0x1110, bdf, sizeof(bdf));
+		ASSERT_NE(0, bdf[0]);
+		snprintf(self->pci, sizeof(self->pci), "/sys/bus/pci/devices/%.200s",
+			 bdf);
+	}
 	snprintf(path, sizeof(path), "%s/driver_override", self->pci);
 	ASSERT_EQ(0, mdk_write_str(path, "mdk_vfiotest_bar"));
 	ASSERT_EQ(0, mdk_write_str("/sys/bus/pci/drivers_probe",
