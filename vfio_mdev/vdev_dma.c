@@ -8,7 +8,7 @@
 
 #include <linux/vfio.h>
 
-#include "vdev.h"
+#include "vfio_mdev_priv.h"
 
 /**
  * mdk_vdev_dma_unmap() - vfio_device_ops.dma_unmap

@@ -29,7 +29,7 @@
 #include <linux/uaccess.h>
 #include <mdevkit/compat.h>
 
-#include "vdev.h"
+#include "vfio_mdev_priv.h"
 
 static void mdk_vdev_signal(struct eventfd_ctx *ctx)
 {
@@ -120,6 +120,7 @@ static void mdk_vdev_intx_raise_locked(struct mdk_vdev *vdev)
 {
 	struct mdk_vdev_irqs *irqs = &vdev->irqs;
 
+	lockdep_assert_held(&vdev->irq_lock);
 	if (irqs->intx_masked) {
 		irqs->intx_pending = true;
 		return;
@@ -161,6 +162,7 @@ static int mdk_vdev_raise_locked(struct mdk_vdev *vdev, unsigned int v)
 {
 	struct mdk_vdev_irqs *irqs = &vdev->irqs;
 
+	lockdep_assert_held(&vdev->irq_lock);
 	switch (irqs->type) {
 	case VFIO_PCI_INTX_IRQ_INDEX:
 		if (v)
@@ -269,6 +271,7 @@ static void mdk_vdev_msix_sync_locked(struct mdk_vdev *vdev)
 						      PCI_MSIX_FLAGS]);
 	unsigned int v;
 
+	lockdep_assert_held(&vdev->irq_lock);
 	if (!mdk_vmsix_set_control(&irqs->msix, ctrl & PCI_MSIX_FLAGS_ENABLE,
 				   ctrl & PCI_MSIX_FLAGS_MASKALL,
 				   irqs->msix_fire))
@@ -513,6 +516,7 @@ static void mdk_vdev_mask_locked(struct mdk_vdev *vdev, unsigned int index,
 {
 	struct mdk_vdev_irqs *irqs = &vdev->irqs;
 
+	lockdep_assert_held(&vdev->irq_lock);
 	if (irqs->type != index)
 		return;
 	switch (index) {
@@ -561,6 +565,7 @@ static int mdk_vdev_set_irqs_locked(struct mdk_vdev *vdev, u32 flags,
 	unsigned long irqflags;
 	unsigned int i;
 
+	lockdep_assert_held(&vdev->lock);
 	switch (action) {
 	case VFIO_IRQ_SET_ACTION_TRIGGER:
 		if (type == VFIO_IRQ_SET_DATA_EVENTFD)

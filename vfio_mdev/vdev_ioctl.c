@@ -13,7 +13,7 @@
 #include <linux/uaccess.h>
 #include <linux/vfio.h>
 
-#include "vdev.h"
+#include "vfio_mdev_priv.h"
 
 /**
  * mdk_vdev_region_size() - a region's size and flags

@@ -16,7 +16,7 @@
 #include <mdevkit/compat.h>
 
 #include "vcap.h"
-#include "vdev.h"
+#include "vfio_mdev_priv.h"
 
 static int mdk_vdev_open_device(struct vfio_device *vfio)
 {
@@ -57,9 +57,7 @@ static void mdk_vdev_release(struct vfio_device *vfio)
 	for (i = 0; i < MDK_VCFG_NR_BARS; i++)
 		kfree(vdev->bars[i].vranges);
 	mutex_destroy(&vdev->lock);
-#if MDK_VFIO_RELEASE_FREES
-	vfio_free_device(vfio);
-#endif
+	mdk_vfio_release_free(vfio);
 }
 
 static const struct vfio_device_ops mdk_vdev_vfio_ops = {
@@ -73,12 +71,7 @@ static const struct vfio_device_ops mdk_vdev_vfio_ops = {
 	.mmap		= mdk_vdev_mmap,
 	.request	= mdk_vdev_request,
 	.dma_unmap	= mdk_vdev_dma_unmap,
-#if IS_ENABLED(CONFIG_IOMMUFD)
-	.bind_iommufd	= vfio_iommufd_emulated_bind,
-	.unbind_iommufd	= vfio_iommufd_emulated_unbind,
-	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,
-	.detach_ioas	= vfio_iommufd_emulated_detach_ioas,
-#endif
+	MDK_VFIO_IOMMUFD_OPS
 };
 
 /* Checks a passthrough range's backing and copies a BAR's layout. */

@@ -16,7 +16,7 @@
 #include <linux/vmalloc.h>
 #include <mdevkit/compat.h>
 
-#include "vdev.h"
+#include "vfio_mdev_priv.h"
 
 /* The largest piece at @pos of @left bytes: naturally aligned, <= @max. */
 static unsigned int mdk_vdev_chunk(u64 pos, size_t left, unsigned int max)

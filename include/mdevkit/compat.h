@@ -22,6 +22,8 @@
  */
 #ifdef MDK_KV
 
+#include <linux/vfio.h>
+
 /* eventfd_signal(ctx, n) returned the count until 6.8; now (ctx). */
 #if MDK_KV >= 6008
 #define mdk_eventfd_signal(ctx)	eventfd_signal(ctx)
@@ -33,7 +35,26 @@
  * vfio_device_ops.release had to end in vfio_free_device() until 6.2; since
  * then the core frees the device after release.
  */
-#define MDK_VFIO_RELEASE_FREES	(MDK_KV < 6002)
+static inline void mdk_vfio_release_free(struct vfio_device *vfio)
+{
+#if MDK_KV < 6002
+	vfio_free_device(vfio);
+#endif
+}
+
+/*
+ * With CONFIG_IOMMUFD (neither Debian kernel has it), 6.2+ registers an
+ * emulated-IOMMU device only with the iommufd ops; they are the kernel's.
+ */
+#if IS_ENABLED(CONFIG_IOMMUFD) && MDK_KV >= 6002
+#define MDK_VFIO_IOMMUFD_OPS					\
+	.bind_iommufd	= vfio_iommufd_emulated_bind,		\
+	.unbind_iommufd	= vfio_iommufd_emulated_unbind,		\
+	.attach_ioas	= vfio_iommufd_emulated_attach_ioas,	\
+	.detach_ioas	= vfio_iommufd_emulated_detach_ioas,
+#else
+#define MDK_VFIO_IOMMUFD_OPS
+#endif
 
 /* vm_flags became read-only behind vm_flags_set() in 6.3. */
 #if MDK_KV >= 6003

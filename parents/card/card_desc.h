@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * mdk_card's pure descriptor logic (card_desc.c), apart from the rest of
- * card.h so that KUnit builds it alone (kunit/card_kunit.c).
+ * card_priv.h so that KUnit builds it alone (kunit/card_kunit.c).
  */
 #ifndef _MDK_CARD_DESC_H
 #define _MDK_CARD_DESC_H

@@ -21,7 +21,7 @@
 #include <linux/kthread.h>
 #include <linux/sched.h>
 
-#include "card.h"
+#include "card_priv.h"
 
 #define MDK_CARD_POLL_MIN_US	10
 #define MDK_CARD_POLL_MAX_US	1000

@@ -18,7 +18,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
-#include "card.h"
+#include "card_priv.h"
 
 #define MDK_CARD_NAME		"mdk_card"
 /* Portal pages of a card: at most this many (a 16 MiB BAR has 4096). */

@@ -17,7 +17,7 @@
 #include <linux/iommu.h>
 #include <linux/xarray.h>
 
-#include "card.h"
+#include "card_priv.h"
 
 static void mdk_card_pins_drop(struct mdk_card_vf *vf, unsigned long first,
 			       unsigned long last)

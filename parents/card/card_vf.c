@@ -11,7 +11,7 @@
 #include <linux/slab.h>
 #include <mdevkit/compat.h>
 
-#include "card.h"
+#include "card_priv.h"
 
 /* Stops every queue and forgets its configuration (vf->exec held). */
 static void mdk_card_vf_quiesce(struct mdk_card_vf *vf)

@@ -4,8 +4,8 @@
  * functions (card_vf.c), the engine that executes their queues
  * (card_engine.c) and the pure descriptor logic (card_desc.c).
  */
-#ifndef _MDK_CARD_H
-#define _MDK_CARD_H
+#ifndef _MDK_CARD_PRIV_H
+#define _MDK_CARD_PRIV_H
 
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -148,4 +148,4 @@ void mdk_card_pins_unmap(struct mdk_card_vf *vf, u64 iova, u64 len);
 void mdk_card_pins_enter(struct mdk_card_vf *vf);
 void mdk_card_pins_leave(struct mdk_card_vf *vf);
 
-#endif /* _MDK_CARD_H */
+#endif /* _MDK_CARD_PRIV_H */

@@ -4,8 +4,8 @@
  * (vdev_main.c: lifecycle; vdev_ioctl.c: info ioctls; vdev_rdwr.c: region
  * access and mmap; vdev_intrs.c: interrupts; vdev_dma.c: DMA).
  */
-#ifndef _VFIO_MDEV_VDEV_H
-#define _VFIO_MDEV_VDEV_H
+#ifndef _VFIO_MDEV_PRIV_H
+#define _VFIO_MDEV_PRIV_H
 
 #include <linux/eventfd.h>
 #include <linux/mutex.h>
@@ -171,4 +171,4 @@ static inline bool mdk_vdev_msix_claims(const struct mdk_vdev *vdev,
 /* vdev_dma.c */
 void mdk_vdev_dma_unmap(struct vfio_device *vfio, u64 iova, u64 length);
 
-#endif /* _VFIO_MDEV_VDEV_H */
+#endif /* _VFIO_MDEV_PRIV_H */
