@@ -67,7 +67,6 @@ void mdk_card_portal_write(struct mdk_card_vf *vf, unsigned int q,
 /* A buffer of the user's, its pages pinned (card_pins.c). */
 struct mdk_card_buf {
 	u64 iova;
-	u32 len;
 	int npages;
 	struct page **pages;
 };
@@ -76,7 +75,6 @@ static int mdk_card_buf_get(struct mdk_card_vf *vf, struct mdk_card_buf *b,
 			    u64 iova, u32 len, struct page **pages)
 {
 	b->iova = iova;
-	b->len = len;
 	b->pages = pages;
 	b->npages = mdk_card_pins_get(vf, iova, len, pages);
 	return b->npages < 0 ? b->npages : 0;

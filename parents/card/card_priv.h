@@ -52,7 +52,6 @@ struct mdk_card_queue {
  * @card: its card
  * @vdev: its VFIO device
  * @node: in the card's list of VFs
- * @grant: what mdev_core gave it (portal pages, queues, vectors)
  * @nq: queues
  * @ranges: BAR0 (the portal pages), BAR2 (control) layouts
  * @portal: kernel address of the first portal page (soft card), or NULL
@@ -70,7 +69,6 @@ struct mdk_card_vf {
 	struct mdk_card *card;
 	struct mdk_vdev *vdev;
 	struct list_head node;
-	const struct mdk_res_grant *grant;
 	unsigned int nq;
 	struct mdk_vdev_range ranges[2];
 	void *portal;

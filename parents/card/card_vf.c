@@ -224,7 +224,6 @@ int mdk_card_vf_probe(struct mdev_device *mdev)
 	if (!vf)
 		return -ENOMEM;
 	vf->card = card;
-	vf->grant = g;
 	vf->nq = g->count[MDK_RES_QUEUE];
 	mutex_init(&vf->exec);
 	init_waitqueue_head(&vf->idle);
