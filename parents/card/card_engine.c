@@ -174,6 +174,7 @@ static void mdk_card_one(struct mdk_card_vf *vf, unsigned int qi)
 	struct mdk_card_comp c = {};
 	u32 status;
 	u64 rec;
+	int ret;
 
 	if (mdk_vdev_dma_rw(vf->vdev, q->ring + (u64)q->head * sizeof(d), &d,
 			    sizeof(d), false)) {
@@ -183,20 +184,22 @@ static void mdk_card_one(struct mdk_card_vf *vf, unsigned int qi)
 		mdk_card_exec(vf, &d, &c);
 	}
 	/*
-	 * The record, then its status: a driver polling the status must find
-	 * the rest written (the copy is not atomic). A completion the user
+	 * The record, then HEAD, then the record's status: a driver that
+	 * polls the status finds the rest of the record written and HEAD past
+	 * the descriptor (the copies are not atomic). A completion the user
 	 * did not map is lost, as on hardware.
 	 */
 	rec = q->comp + (u64)q->head * sizeof(c);
 	status = c.status;
 	c.status = 0;
-	if (!mdk_vdev_dma_rw(vf->vdev, rec, &c, sizeof(c), true)) {
-		smp_wmb();	/* the record before its status */
-		mdk_vdev_dma_rw(vf->vdev, rec, &status, sizeof(status), true);
-	}
+	ret = mdk_vdev_dma_rw(vf->vdev, rec, &c, sizeof(c), true);
 	q->done++;
 	q->head = (q->head + 1) & (q->size - 1);
 	mdk_card_portal_write(vf, qi, MDK_CARD_PORTAL_HEAD, q->head);
+	if (!ret) {
+		smp_wmb();	/* the record and HEAD before the status */
+		mdk_vdev_dma_rw(vf->vdev, rec, &status, sizeof(status), true);
+	}
 	if ((d.flags & MDK_CARD_F_IRQ) && q->vector != MDK_CARD_NO_VECTOR)
 		mdk_vdev_raise(vf->vdev, q->vector);
 }

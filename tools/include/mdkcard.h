@@ -38,6 +38,7 @@ struct mdkcard_vf {
 	struct mdkcard_queue q[MDK_CARD_MAX_QUEUES];
 };
 
+void mdkcard_init(struct mdkcard_vf *vf);
 int mdkcard_open(struct mdkcard_vf *vf, const char *uuid, size_t data_size);
 void mdkcard_close(struct mdkcard_vf *vf);
 int mdkcard_start(struct mdkcard_vf *vf, unsigned int q);

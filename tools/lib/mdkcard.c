@@ -25,15 +25,23 @@ int mdkcard_wreg(struct mdkcard_vf *vf, uint32_t off, uint32_t val)
 	return mdkvfio_write32(&vf->v, VFIO_PCI_BAR2_REGION_INDEX, off, val);
 }
 
-/* Opens the VF, maps its portals and a DMA area of @data_size + queues. */
-int mdkcard_open(struct mdkcard_vf *vf, const char *uuid, size_t data_size)
+/* A closed VF: mdkcard_close() on it does nothing. */
+void mdkcard_init(struct mdkcard_vf *vf)
 {
-	int ret, err = 0;
 	unsigned int q;
 
 	memset(vf, 0, sizeof(*vf));
 	for (q = 0; q < MDK_CARD_MAX_QUEUES; q++)
 		vf->q[q].efd = -1;
+	vf->v.container = vf->v.group = vf->v.device = -1;
+}
+
+/* Opens the VF, maps its portals and a DMA area of @data_size + queues. */
+int mdkcard_open(struct mdkcard_vf *vf, const char *uuid, size_t data_size)
+{
+	int ret, err = 0;
+
+	mdkcard_init(vf);
 	ret = mdkvfio_open(&vf->v, uuid);
 	if (ret)
 		return ret;
@@ -78,8 +86,7 @@ void mdkcard_close(struct mdkcard_vf *vf)
 	mdkvfio_close(&vf->v);
 	if (vf->mem)
 		munmap(vf->mem, vf->mem_size);
-	memset(vf, 0, sizeof(*vf));
-	vf->v.container = vf->v.group = vf->v.device = -1;
+	mdkcard_init(vf);
 }
 
 uint8_t *mdkcard_data(struct mdkcard_vf *vf, size_t off)

@@ -36,6 +36,7 @@ static int remove_uuid(const char *uuid)
 FIXTURE(card) {
 	char uuid[2][40];
 	struct mdkcard_vf vf;
+	struct mdkcard_vf vf2;	/* a second VF, for the tests that need one */
 };
 
 FIXTURE_SETUP(card)
@@ -43,6 +44,7 @@ FIXTURE_SETUP(card)
 	ASSERT_EQ(0, mdk_sh("modprobe vfio_iommu_type1 && modprobe mdk_card soft=1"));
 	mdk_make_uuid(self->uuid[0], 0xca4d, getpid() & 0xffff, 0);
 	mdk_make_uuid(self->uuid[1], 0xca4d, getpid() & 0xffff, 1);
+	mdkcard_init(&self->vf2);
 	ASSERT_EQ(0, mdk_write_str(TYPE2Q "/create", self->uuid[0]));
 	ASSERT_EQ(0, mdkcard_open(&self->vf, self->uuid[0], DATA));
 	ASSERT_EQ(2, self->vf.nq);
@@ -52,7 +54,9 @@ FIXTURE_SETUP(card)
 
 FIXTURE_TEARDOWN(card)
 {
+	/* Close before removing: a remove waits for the VF's user. */
 	mdkcard_close(&self->vf);
+	mdkcard_close(&self->vf2);
 	remove_uuid(self->uuid[0]);
 	remove_uuid(self->uuid[1]);
 }
@@ -255,7 +259,7 @@ TEST_F(card, tail_beyond_the_ring_and_reset)
 
 TEST_F(card, two_vfs_do_not_share_portals)
 {
-	struct mdkcard_vf b;
+	struct mdkcard_vf *b = &self->vf2;
 	uint8_t *buf = mdkcard_data(&self->vf, 0);
 	struct mdk_card_desc d = {
 		.opcode = MDK_CARD_OP_FILL, .len = 8, .pattern = 3,
@@ -264,18 +268,18 @@ TEST_F(card, two_vfs_do_not_share_portals)
 	struct mdk_card_comp c;
 
 	ASSERT_EQ(0, mdk_write_str(TYPE2Q "/create", self->uuid[1]));
-	ASSERT_EQ(0, mdkcard_open(&b, self->uuid[1], 4096));
-	ASSERT_EQ(0, mdkcard_start(&b, 0));
+	ASSERT_EQ(0, mdkcard_open(b, self->uuid[1], 4096));
+	ASSERT_EQ(0, mdkcard_start(b, 0));
 	ASSERT_EQ(0, mdkcard_run(&self->vf, 0, &d, &c));
 	ASSERT_EQ(0, mdkcard_run(&self->vf, 0, &d, &c));
 	/* A's HEAD moved to 2; B's portal is its own, still 0. */
 	ASSERT_EQ(2, *(volatile uint32_t *)(self->vf.portals + MDK_CARD_PORTAL_HEAD));
-	ASSERT_EQ(0, *(volatile uint32_t *)(b.portals + MDK_CARD_PORTAL_HEAD));
+	ASSERT_EQ(0, *(volatile uint32_t *)(b->portals + MDK_CARD_PORTAL_HEAD));
 	/* B's DMA space is B's: A's buffer address is not mapped there... */
-	d.dst = MDKCARD_IOVA + b.mem_size + 4096;
-	ASSERT_EQ(0, mdkcard_run(&b, 0, &d, &c));
+	d.dst = MDKCARD_IOVA + b->mem_size + 4096;
+	ASSERT_EQ(0, mdkcard_run(b, 0, &d, &c));
 	ASSERT_EQ(MDK_CARD_ST_BAD_ADDRESS, c.status);
-	mdkcard_close(&b);
+	mdkcard_close(b);
 }
 
 /*

@@ -23,6 +23,7 @@ FIXTURE(pci) {
 	char bdf[256];
 	char dev[300];
 	char uuid[2][40];
+	struct mdkcard_vf vf;	/* closed in teardown, before the removes */
 };
 
 static int type_path(char *buf, size_t len, const char *dev, const char *t,
@@ -46,6 +47,7 @@ FIXTURE_SETUP(pci)
 	ASSERT_EQ(0, mdk_write_str("/sys/bus/pci/drivers_probe", self->bdf));
 	mdk_make_uuid(self->uuid[0], 0xca4e, getpid() & 0xffff, 0);
 	mdk_make_uuid(self->uuid[1], 0xca4e, getpid() & 0xffff, 1);
+	mdkcard_init(&self->vf);
 }
 
 FIXTURE_TEARDOWN(pci)
@@ -53,6 +55,7 @@ FIXTURE_TEARDOWN(pci)
 	char path[400];
 	int i;
 
+	mdkcard_close(&self->vf);
 	for (i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), MDEVS "/%s/remove", self->uuid[i]);
 		mdk_write_str(path, "1");
@@ -65,7 +68,7 @@ FIXTURE_TEARDOWN(pci)
 
 TEST_F(pci, bar2_is_the_portal_space)
 {
-	struct mdkcard_vf vf;
+	struct mdkcard_vf *vf = &self->vf;
 	struct mdk_card_comp c;
 	char path[400], drv[256];
 	volatile uint32_t *bar;
@@ -86,19 +89,19 @@ TEST_F(pci, bar2_is_the_portal_space)
 	ASSERT_EQ(0, mdk_write_str(path, self->uuid[1]));
 	type_path(path, sizeof(path), self->dev, "1q", "create");
 	ASSERT_EQ(0, mdk_write_str(path, self->uuid[0]));
-	ASSERT_EQ(0, mdkcard_open(&vf, self->uuid[0], 65536));
-	ASSERT_EQ(1, vf.nq);
-	ASSERT_EQ(0, mdkcard_start(&vf, 0));
-	src = mdkcard_data(&vf, 0);
-	dst = mdkcard_data(&vf, 32768);
+	ASSERT_EQ(0, mdkcard_open(vf, self->uuid[0], 65536));
+	ASSERT_EQ(1, vf->nq);
+	ASSERT_EQ(0, mdkcard_start(vf, 0));
+	src = mdkcard_data(vf, 0);
+	dst = mdkcard_data(vf, 32768);
 	memset(src, 0x3c, 32768);
 	{
 		struct mdk_card_desc d = {
 			.opcode = MDK_CARD_OP_COPY, .len = 32768,
-			.src = mdkcard_iova(&vf, src), .dst = mdkcard_iova(&vf, dst),
+			.src = mdkcard_iova(vf, src), .dst = mdkcard_iova(vf, dst),
 		};
 
-		ASSERT_EQ(0, mdkcard_run(&vf, 0, &d, &c));
+		ASSERT_EQ(0, mdkcard_run(vf, 0, &d, &c));
 		ASSERT_EQ(MDK_CARD_ST_SUCCESS, c.status);
 		ASSERT_EQ(0, memcmp(src, dst, 32768));
 	}
@@ -113,7 +116,7 @@ TEST_F(pci, bar2_is_the_portal_space)
 	ASSERT_EQ(1, bar[4 * 1024 + MDK_CARD_PORTAL_HEAD / 4]);
 	ASSERT_EQ(0, bar[0 * 1024 + MDK_CARD_PORTAL_TAIL / 4]);
 	munmap((void *)bar, 8 * 4096);
-	mdkcard_close(&vf);
+	mdkcard_close(vf);
 }
 
 /* One process drives one VF: 200 copies of its own pattern. */
