@@ -90,7 +90,11 @@ else
 		-serial "file:$logdir/output.log" </dev/null &
 	qpid=$!
 	if [ -z "$quiet" ]; then
-		tail -n +1 -F --pid=$qpid "$logdir/output.log" 2>/dev/null | grep --line-buffered -v '^MDK-EXIT ' &
+		# The output as the command wrote it: without /init's status
+		# line, nor the newline /init writes before it when that makes
+		# an empty line (the command's output ended with a newline).
+		tail -n +1 -F --pid=$qpid "$logdir/output.log" 2>/dev/null |
+			sed -u -e '/^\r\?$/{N;/\nMDK-EXIT /d;P;D}' -e '/^MDK-EXIT /d' &
 		tpid=$!
 	fi
 	vmrc=0
