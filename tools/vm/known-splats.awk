@@ -19,9 +19,8 @@
 #   - the lock of the next lock line after "but task is already holding
 #     lock:", and its site;
 #   - the "-> #N (<lock>){...}-{n:n}:" entries of the dependency chain, in
-#     order, numbered down to #0, with no "Chain exists of:" (lockdep prints
-#     it for cycles of three locks or more) unless the entry lists such a
-#     cycle.
+#     order, numbered down to #0; and a "Chain exists of:" exactly when
+#     they are three or more (as lockdep prints it).
 # Within a matched report only the lines in lockdep's or dump_stack()'s
 # shapes are blanked; anything else (another CPU's line, another report
 # printed meanwhile) stays for run.sh to see.
@@ -106,7 +105,7 @@ function which(   b, s, want, acq, acqat, held, heldat, chain, nch, depths, chai
 			continue
 		if (acqat !~ acquire_at[i] || heldat !~ holding_at[i])
 			continue
-		if (depths != expect_depths(nch) || (chainof && nch < 3))
+		if (depths != expect_depths(nch) || chainof + 0 != (nch > 2))
 			continue
 		return i
 	}
@@ -138,6 +137,7 @@ BEGIN {
 		n = split(l, f, "\t")
 		if (n != 7 || f[2] != "circular") {
 			print "known-splats.awk: " known ": bad entry: " l >"/dev/stderr"
+			bad = 1
 			exit 2
 		}
 		k++
@@ -166,6 +166,8 @@ BEGIN {
 }
 
 END {
+	if (bad)
+		exit 2
 	if (nb)
 		flush()
 }

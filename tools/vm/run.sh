@@ -109,7 +109,8 @@ elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 # reports left in it ($MDK_KERNEL_REPORTS, tools/vm/lib.sh) fail the run.
 BAD=$MDK_KERNEL_REPORTS
 awk -v known="$MDK_ROOT/tools/vm/known-splats" -v notes="$logdir/known-bugs" \
-	-f "$MDK_ROOT/tools/vm/known-splats.awk" "$logdir/console.log" >"$logdir/console.checked"
+	-f "$MDK_ROOT/tools/vm/known-splats.awk" "$logdir/console.log" >"$logdir/console.checked" ||
+	mdk_die "tools/vm/known-splats.awk failed on $logdir/console.log"
 if [ -s "$logdir/known-bugs" ]; then
 	sed 's/^/known: /' "$logdir/known-bugs" >>"$logdir/run.info"
 	mdk_log "note: $(head -1 "$logdir/known-bugs") (see docs/testbed.md); lockdep is off for the rest of this boot"

@@ -57,7 +57,7 @@ after() {
 		'{ print } !done && index($0, pat) { printf "%s\n", add; done = 1 }'
 }
 
-tap_plan 15
+tap_plan 16
 
 # 1. The genuine report.
 blanked genuine_report_is_blanked "$genuine"
@@ -159,4 +159,17 @@ sed 's/------------\[ cut here \]------------/==================================
      s/WARNING: CPU: 1 PID: 297 at .*/BUG: KASAN: slab-use-after-free in vfio_iommu_type1_unpin_pages+0x9a\/0x1c0 [vfio_iommu_type1]/' \
 	"$tmp/warn.log" >"$tmp/kasan.log"
 kept kasan_in_type1_unpin_is_not_blanked "$tmp/kasan.log"
+
+# 4. A malformed entry stops the filter (run.sh then fails the run) rather
+# than letting a console through unread.
+printf 'vfio-type1-unmap-lock-order\tpossible circular locking dependency detected\t&iommu->lock\n' >"$tmp/old-format"
+st=0
+awk -v known="$tmp/old-format" -v notes="$tmp/notes" -f "$root/tools/vm/known-splats.awk" \
+	"$genuine" >/dev/null 2>"$tmp/err" || st=$?
+if [ "$st" -ne 0 ] && grep -q 'bad entry' "$tmp/err"; then
+	tap_ok malformed_entry_stops_the_filter
+else
+	tap_fail malformed_entry_stops_the_filter "expected a non-zero exit and 'bad entry'" \
+		"saw exit $st: $(head -1 "$tmp/err")"
+fi
 tap_done
