@@ -60,15 +60,18 @@ after() {
 tap_plan 16
 
 # 1. The genuine report.
+hdr=$(grep -n 'WARNING: possible circular' "$genuine" | cut -d: -f1)
 blanked genuine_report_is_blanked "$genuine"
-tap_expect_eq "known kernel bug vfio-type1-unmap-lock-order at console line 5" \
+tap_expect_eq "known kernel bug vfio-type1-unmap-lock-order at console line $hdr" \
 	"$(cat "$tmp/notes")" genuine_report_is_noted_with_its_first_line
+around="1,$((hdr - 1))p;\$p"
 if [ "$(wc -l <"$tmp/out")" -eq "$(wc -l <"$genuine")" ] &&
-   diff <(sed -n '1,4p;$p' "$genuine") <(sed -n '1,4p;$p' "$tmp/out") >/dev/null; then
+   diff <(sed -n "$around" "$genuine") <(sed -n "$around" "$tmp/out") >/dev/null; then
 	tap_ok lines_around_the_report_stay_in_place
 else
-	tap_fail lines_around_the_report_stay_in_place "expected $(wc -l <"$genuine") lines, 1-4 and the last unchanged" \
-		"saw $(wc -l <"$tmp/out") lines: $(sed -n '1,4p;$p' "$tmp/out" | tr '\n' '|')"
+	tap_fail lines_around_the_report_stay_in_place \
+		"expected $(wc -l <"$genuine") lines, 1-$((hdr - 1)) and the last unchanged" \
+		"saw $(wc -l <"$tmp/out") lines: $(sed -n "$around" "$tmp/out" | tr '\n' '|')"
 fi
 sed 's/$/\r/' "$genuine" >"$tmp/crlf.log"
 blanked genuine_report_with_crlf_line_ends_is_blanked "$tmp/crlf.log"
