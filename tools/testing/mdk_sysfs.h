@@ -101,6 +101,15 @@ static inline void mdk_make_uuid(char *buf, unsigned int a, unsigned int b,
 	snprintf(buf, 37, "%08x-%04x-4000-8000-%012x", a, b & 0xffff, c);
 }
 
+/* Removes mdev @uuid through its sysfs remove file; 0 or -errno. */
+static inline int mdk_remove_mdev(const char *uuid)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/remove", uuid);
+	return mdk_write_str(path, "1");
+}
+
 /*
  * The name (domain:bus:dev.fn) of the first PCI function with these IDs,
  * or "" (the test VM's ivshmem is 0x1af4, 0x1110).

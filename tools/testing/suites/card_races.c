@@ -24,7 +24,6 @@
 #include "mdk_sysfs.h"
 
 #define TYPE(card)	"/sys/devices/platform/mdk_card." card "/mdev_supported_types/mdk_card-2q/create"
-#define MDEVS		"/sys/bus/mdev/devices"
 #define DATA		(2 << 20)
 #define R_SIZE		(1 << 20)
 #define R_IOVA		(MDKCARD_IOVA + (2ULL << 30))
@@ -35,14 +34,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int remove_uuid(const char *uuid)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), MDEVS "/%s/remove", uuid);
-	return mdk_write_str(path, "1");
 }
 
 /* VF a on card 0; VF b on card 1, in a's container. R: 1 MiB of pattern. */
@@ -76,8 +67,8 @@ FIXTURE_TEARDOWN(races)
 {
 	mdkcard_close(&self->b);
 	mdkcard_close(&self->a);
-	remove_uuid(self->uuid[0]);
-	remove_uuid(self->uuid[1]);
+	mdk_remove_mdev(self->uuid[0]);
+	mdk_remove_mdev(self->uuid[1]);
 	munmap(self->r, R_SIZE);
 }
 
