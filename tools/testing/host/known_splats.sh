@@ -57,7 +57,7 @@ after() {
 		'{ print } !done && index($0, pat) { printf "%s\n", add; done = 1 }'
 }
 
-tap_plan 16
+tap_plan 17
 
 # 1. The genuine report.
 hdr=$(grep -n 'WARNING: possible circular' "$genuine" | cut -d: -f1)
@@ -175,4 +175,6 @@ else
 	tap_fail malformed_entry_stops_the_filter "expected a non-zero exit and 'bad entry'" \
 		"saw exit $st: $(head -1 "$tmp/err")"
 fi
+# The same report as the debug kernel printed it in card_races.
+blanked report_captured_from_the_debug_kernel_is_blanked "$con/type1-circular-real.log"
 tap_done
