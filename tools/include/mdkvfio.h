@@ -40,6 +40,8 @@ struct mdkvfio_region {
 
 int mdkvfio_group_of(const char *uuid);
 int mdkvfio_open(struct mdkvfio *v, const char *uuid);
+int mdkvfio_open_in(struct mdkvfio *v, const char *uuid,
+		    const struct mdkvfio *with);
 void mdkvfio_close(struct mdkvfio *v);
 
 int mdkvfio_region(struct mdkvfio *v, unsigned int index,

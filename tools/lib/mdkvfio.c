@@ -58,6 +58,17 @@ int mdkvfio_group_of(const char *uuid)
 /* Opens the mdev @uuid: container, group, device, in @v. */
 int mdkvfio_open(struct mdkvfio *v, const char *uuid)
 {
+	return mdkvfio_open_in(v, uuid, NULL);
+}
+
+/*
+ * Opens the mdev @uuid in @with's container (a copy of its fd: each closes
+ * its own), or in a new one when @with is NULL: two devices of one
+ * container share their DMA mappings, as two devices passed to one VM do.
+ */
+int mdkvfio_open_in(struct mdkvfio *v, const char *uuid,
+		    const struct mdkvfio *with)
+{
 	struct vfio_group_status status = { .argsz = sizeof(status) };
 	char path[64];
 	int ret;
@@ -68,7 +79,10 @@ int mdkvfio_open(struct mdkvfio *v, const char *uuid)
 	v->group_id = mdkvfio_group_of(uuid);
 	if (v->group_id < 0)
 		return v->group_id;
-	v->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (with)
+		v->container = fcntl(with->container, F_DUPFD_CLOEXEC, 0);
+	else
+		v->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (v->container < 0)
 		goto err;
 	if (ioctl(v->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION) {
@@ -86,7 +100,7 @@ int mdkvfio_open(struct mdkvfio *v, const char *uuid)
 		goto err;
 	}
 	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container) ||
-	    ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+	    (!with && ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)))
 		goto err;
 	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, v->uuid);
 	if (v->device < 0)
