@@ -17,6 +17,8 @@
 #   make bench [KVER=...]     create+remove cost, mdev_core vs the kernel's
 #                             mdev.ko, in one VM run (tools/vm/bench.sh)
 #   make kunit                KUnit suites on UML
+#   make fuzz [SECONDS=600] [KVER=debug] [SEED=N] [AVOID=known1,...]
+#                             the vfio_mdev/card fuzzer (docs/fuzz.md)
 #   make extmod M=<dir> [KVER=...]  build an out-of-tree parent against
 #                             mdevkit's headers and symbols
 #   make modules KVER=6.12    modules for a bed kernel (in build/6.12/)
@@ -32,6 +34,10 @@ CMD ?=
 EXTRA ?=
 TIMEOUT ?= 600
 DESTDIR ?=
+SECONDS ?= 600
+SEED ?=
+AVOID ?=
+FUZZ_ARGS = --seconds $(SECONDS)$(if $(SEED), --seed $(SEED))$(if $(AVOID), --avoid $(AVOID))
 PREFIX ?= /usr/local
 
 all: modules
@@ -70,9 +76,15 @@ bench:
 kunit:
 	@bash kunit/run.sh
 
+# The VM gets the fuzzing time plus boot, module loads, shutdown and the
+# debug kernel's kmemleak scans.
+fuzz:
+	@$(VM)/run.sh -k $(or $(KVER),debug) -t $$(( $(SECONDS) + 420 )) -n fuzz -- \
+		'/opt/mdevkit/tests/vfio_mdev_fuzz $(FUZZ_ARGS)'
+
 clean:
 	rm -rf build
 	@if [ -d /lib/modules/$(shell uname -r)/build ]; then \
 		$(MAKE) -C /lib/modules/$(shell uname -r)/build M=$(CURDIR) clean >/dev/null; fi
 
-.PHONY: all modules tools extmod install vm-run vm-shell check demo bench kunit clean
+.PHONY: all modules tools extmod install vm-run vm-shell check demo bench kunit fuzz clean
