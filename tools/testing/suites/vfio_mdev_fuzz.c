@@ -99,6 +99,9 @@ struct fz_slot {
 	char uuid[2][40];
 	volatile int removing;	/* the supervisor is taking it away */
 	volatile int dead;	/* exited; not respawned yet */
+	volatile int cleaning;	/* its mdevs are being removed */
+	volatile int cleaned;	/* ... and are gone: a new worker may start */
+	volatile uint64_t clean_since;
 	unsigned int nthreads;
 	struct fz_log log[FZ_THREADS];
 };
@@ -150,7 +153,7 @@ struct fz_worker {
 	size_t mem_size;
 	uint8_t *xpool;		/* memory of the extra mappings */
 	struct fz_map xmap[FZ_XSLOTS];
-	int chunk_mapped[FZ_NCHUNK];
+	int chunk_mapped[1 + FZ_NCHUNK];	/* the rings, then the data */
 	int portal_mapped;
 	int ring_mapped;
 	volatile int stop;
@@ -170,6 +173,7 @@ struct fz_thread {
 	uint8_t buf[8192];
 	void *maps[8];
 	size_t map_len[8];
+	void *(*fn)(void *);
 };
 
 static int kind_of(struct fz_worker *w)
@@ -451,10 +455,13 @@ static void op_set_irqs(struct fz_thread *t, struct fz_vf *vf)
 	      esz == 4 && n > 1 ? ((int32_t *)s->data)[1] : -9);
 	ret = xioctl(vf->v.device, VFIO_DEVICE_SET_IRQS, s);
 	fz_ret(t->log, ret);
-	if (argsz < minsz || bad_flags || idx >= FZ_NIRQ)
+	if (argsz < minsz || idx >= FZ_NIRQ)
 		CHECK(t, ret == -EINVAL,
 		      "SET_IRQS argsz %u flags %#x index %u: %d, expected -EINVAL",
 		      argsz, flags, idx, ret);
+	else if (bad_flags)	/* vfio-pci: -EINVAL; vfio_mdev: -ENOTTY too */
+		CHECK(t, ret < 0, "SET_IRQS flags %#x (not one data, one action): %d, expected an error",
+		      flags, ret);
 	if (idx == VFIO_PCI_REQ_IRQ_INDEX)
 		restore_req(t, vf);
 }
@@ -775,7 +782,8 @@ static void op_msix_bar(struct fz_thread *t, struct fz_vf *vf)
 		val = fz_next(&t->r);
 	}
 	n = region_rw(t, vf, write, bir, off, &val, len);
-	if (table && ((len != 4 && len != 8) || off % len))
+	if (table && off + len <= base + nvec * 16 &&
+	    ((len != 4 && len != 8) || off % len))
 		CHECK(t, n < 0, "MSI-X table %s at %#x len %u: %zd, expected an error",
 		      write ? "write" : "read", off, len, n);
 }
@@ -859,7 +867,8 @@ static void op_mmap(struct fz_thread *t, struct fz_vf *vf)
 	if (p == MAP_FAILED)
 		return;
 	if (inside && shared) {
-		volatile uint32_t *q = (void *)p, *e = (void *)(p + len - 4);
+		volatile uint32_t *q = (void *)p;
+		volatile uint32_t *e = (void *)(p + ((len - 1) & ~(PAGE - 1)));
 		uint32_t x = *q + *e;	/* reads fault the pages in */
 
 		if (prot & PROT_WRITE) {
@@ -1009,8 +1018,9 @@ static void op_junk_dma(struct fz_thread *t, struct fz_vf *vf)
 	case 3:
 		va = w->xpool + 1 + fz_below(&t->r, PAGE - 1);
 		break;
-	case 4:
+	case 4:		/* iova + size wraps */
 		iova = ~0ULL & ~(PAGE - 1);
+		size += PAGE;
 		break;
 	case 5:
 		ret = dma_map(t, vf, va, iova, size, RW | (1u << (3 + fz_below(&t->r, 28))),
@@ -1032,7 +1042,7 @@ static void op_junk_dma(struct fz_thread *t, struct fz_vf *vf)
 		return;
 	default:
 		ret = dma_unmap(t, vf, iova | (fz_below(&t->r, 2) ? 1 : 0), size,
-				fz_chance(&t->r, 50) ? 1u << (2 + fz_below(&t->r, 29)) : 0,
+				fz_chance(&t->r, 50) ? 1u << (3 + fz_below(&t->r, 28)) : 0,
 				fz_chance(&t->r, 50) ? fz_below(&t->r, UNMAPSZ) : UNMAPSZ,
 				&done);
 		return;
@@ -1834,6 +1844,31 @@ static int card_mem(struct fz_worker *w)
 	return 0;
 }
 
+static __thread struct fz_thread *cur_thread;
+
+/* A worker's crash (SIGBUS on a mapping, say): what it was doing. */
+static void worker_crash(int sig, siginfo_t *si, void *uc)
+{
+	struct fz_thread *t = cur_thread;
+
+	printf("# worker crash: signal %d at %p in %s (run seed %llu)\n", sig,
+	       si->si_addr, t ? t->log->name : "main", (unsigned long long)run_seed);
+	if (t)
+		fz_dump(stdout, t->log, dump_last);
+	fflush(stdout);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void *thread_main(void *arg)
+{
+	struct fz_thread *t = arg;
+
+	cur_thread = t;
+	fz_op(t->log, "thread %s is tid %d", t->log->name, gettid());
+	return t->fn(t);
+}
+
 static void thread_init(struct fz_thread *t, struct fz_worker *w,
 			unsigned int idx, const char *name)
 {
@@ -1896,6 +1931,12 @@ static int worker_main(struct fz_slot *s)
 	struct fz_rng r = fz_rng(fz_derive(s->seed, "exit", 0, 0, 0));
 	int ret, code;
 
+	struct sigaction sa = {
+		.sa_sigaction = worker_crash, .sa_flags = SA_SIGINFO,
+	};
+
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
 	memset(w, 0, sizeof(*w));
 	w->slot = s;
 	w->kind = s->kind;
@@ -1938,7 +1979,8 @@ static int worker_main(struct fz_slot *s)
 		th[i].cfg_owner = !strcmp(names[i], "ioctl") ||
 				  !strcmp(names[i], "chaos");
 		th[i].vfi = !strcmp(names[i], "engine1");
-		if (pthread_create(&tid[i], NULL, fn[i], &th[i]))
+		th[i].fn = fn[i];
+		if (pthread_create(&tid[i], NULL, thread_main, &th[i]))
 			return EX_SETUP;
 	}
 	code = worker_wait(w);
@@ -2059,14 +2101,15 @@ static void dump_all(unsigned int last)
 static void reap(pid_t pid, int st)
 {
 	struct fz_slot *s = NULL;
-	unsigned int i;
+	unsigned int i, k;
 	int ok;
 
-	for (i = 0; i < nslots; i++)
+	for (i = 0; i < nslots && !s; i++)
 		if (sh->slot[i].pid == pid)
 			s = &sh->slot[i];
 	if (!s)
 		return;
+	i = s - sh->slot;
 	ok = WIFEXITED(st) &&
 	     (WEXITSTATUS(st) == EX_GONE || WEXITSTATUS(st) == EX_REMOVED ||
 	      (WEXITSTATUS(st) == EX_OK && sh->stop));
@@ -2081,8 +2124,8 @@ static void reap(pid_t pid, int st)
 			printf("# worker %s%u.g%u (pid %d) exited with %d (run seed %llu)\n",
 			       kind_name[s->kind], i, s->gen, pid,
 			       WEXITSTATUS(st), (unsigned long long)run_seed);
-		for (i = 0; i < s->nthreads; i++)
-			fz_dump(stdout, &s->log[i], dump_last);
+		for (k = 0; k < s->nthreads; k++)
+			fz_dump(stdout, &s->log[k], dump_last);
 	}
 	kind_ops[s->kind] += slot_ops(s);
 	s->nthreads = 0;
@@ -2099,19 +2142,51 @@ static void reap_all(void)
 		reap(pid, st);
 }
 
+/* Removes an exited worker's mdevs, away from the main loop. */
+static void *cleanup_thread(void *arg)
+{
+	struct fz_slot *s = arg;
+
+	slot_remove(s);
+	s->cleaned = 1;
+	s->cleaning = 0;
+	return NULL;
+}
+
+static int clean_blocked;
+
 static void respawn(struct fz_rng *r)
 {
 	unsigned int i;
 	struct fz_slot *s;
+	pthread_t th;
 
 	pthread_mutex_lock(&sup_lock);
 	for (i = 0; i < nslots && !sh->stop; i++) {
 		s = &sh->slot[i];
 		if (!s->dead || s->removing || parent_down[parent_of(s->kind)])
 			continue;
-		slot_remove(s);
+		if (s->cleaning) {
+			if (now_ms() - s->clean_since > 60000 && !clean_blocked) {
+				clean_blocked = 1;
+				printf("# removal of %s (its worker has exited) blocked for 60 s (seed %llu)\n",
+				       s->uuid[0], (unsigned long long)run_seed);
+				sh->stop = 1;
+			}
+			continue;
+		}
+		if (!s->cleaned && s->gen) {
+			s->cleaning = 1;
+			s->clean_since = now_ms();
+			if (pthread_create(&th, NULL, cleanup_thread, s))
+				s->cleaning = 0;
+			else
+				pthread_detach(th);
+			continue;
+		}
 		if (slot_create(s, i, r))
 			continue;	/* the parent is coming back: later */
+		s->cleaned = 0;
 		if (s->gen > 1)
 			respawns++;
 		slot_spawn(s, i);
@@ -2396,7 +2471,7 @@ static void progress(uint64_t t0, uint64_t *last_ops, uint64_t *last_t)
 /* Stops the workers: they exit on their own, else SIGKILL; 0 if none stuck. */
 static int stop_workers(void)
 {
-	uint64_t until = now_ms() + 30000;
+	uint64_t until = now_ms() + (kernel_bad || clean_blocked ? 5000 : 30000);
 	unsigned int i, alive;
 
 	sh->stop = 1;
@@ -2406,7 +2481,7 @@ static int stop_workers(void)
 			alive += !!sh->slot[i].pid;
 		if (!alive)
 			return 0;
-		if (now_ms() > until + 15000)
+		if (now_ms() > until + 10000)
 			break;
 		if (now_ms() > until)
 			for (i = 0; i < nslots; i++)
@@ -2516,7 +2591,7 @@ int main(int argc, char **argv)
 	}
 	progress(t0, last_ops, &last_prog);
 	stuck = stop_workers();
-	for (i = 0; lifecycle && !life_done && i < 600; i++)
+	for (i = 0; lifecycle && !life_done && i < (kernel_bad ? 50 : 600); i++)
 		usleep(100000);	/* a removal finishing */
 	if (lifecycle && !life_done && !life_blocked) {
 		life_blocked = 1;
@@ -2528,7 +2603,7 @@ int main(int argc, char **argv)
 	}
 	if (report_len)
 		kmsg_report_done();
-	for (i = 0; !stuck && !life_blocked && i < nslots; i++)
+	for (i = 0; !stuck && !life_blocked && !clean_blocked && i < nslots; i++)
 		slot_remove(&sh->slot[i]);
 	for (k = 0; k < 3; k++) {
 		fails = sh->fails[k] + died[k];
@@ -2538,7 +2613,7 @@ int main(int argc, char **argv)
 			fails += sh->fails[FZ_PAIR] + died[FZ_PAIR];
 		ok[k] = !fails;
 	}
-	ok[2] = !life_blocked && !stuck;
+	ok[2] = !life_blocked && !stuck && !clean_blocked;
 	ok[3] = !kernel_bad;
 	printf("%sok 1 - vfio_mdev (mdk_vfiotest) workers: %llu ops in %u s, %d broken invariants, %u died\n",
 	       ok[0] ? "" : "not ", (unsigned long long)kind_ops[FZ_VT], seconds,
