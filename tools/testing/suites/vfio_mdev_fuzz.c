@@ -570,7 +570,7 @@ static int cfg_wr(struct fz_thread *t, struct fz_vf *vf, uint32_t off,
 /*
  * Writes other threads' checks rely on are left to them: in a vfiotest
  * worker the mmap thread owns BAR0's page 0x5000 and the DMA thread BAR2
- * (but for RAISE).
+ * (RAISE and the commands share STATUS).
  */
 static int write_allowed(struct fz_thread *t, uint32_t idx, uint64_t off,
 			 uint64_t len)
@@ -628,16 +628,8 @@ static void op_region_rw(struct fz_thread *t, struct fz_vf *vf)
 	}
 	off = pick_off(&t->r, size, len);
 	write = fz_chance(&t->r, 50) && write_allowed(t, idx, off, len);
-	if (t->w->kind == FZ_VT && idx == VFIO_PCI_BAR2_REGION_INDEX &&
-	    fz_chance(&t->r, 50)) {	/* RAISE: any vector, in any state */
-		write = 1;
-		off = VT_RAISE;
-		len = 4;
-		*(uint32_t *)t->buf = fz_chance(&t->r, 80) ? fz_below(&t->r, 10) :
-				       fz_u32(&t->r);
-	} else if (write) {
+	if (write)
 		fz_fill(&t->r, t->buf, len);
-	}
 	card_disrupt = write && wk->kind != FZ_VT &&
 		       (idx == 0 || idx == 2 || idx == VFIO_PCI_CONFIG_REGION_INDEX);
 	if (card_disrupt)
@@ -1160,6 +1152,13 @@ static void op_vt_pin(struct fz_thread *t, struct fz_vf *vf)
 		      pinned);
 }
 
+/* RAISE: any vector, whatever interrupts are enabled and masked. */
+static void op_vt_raise(struct fz_thread *t, struct fz_vf *vf)
+{
+	vt_w(t, vf, VT_RAISE, fz_chance(&t->r, 80) ? fz_below(&t->r, 10) :
+	     fz_u32(&t->r));
+}
+
 static void op_vt_cmd_random(struct fz_thread *t, struct fz_vf *vf)
 {
 	uint32_t cmd = fz_chance(&t->r, 85) ? 1 + fz_below(&t->r, 5) : fz_u32(&t->r);
@@ -1604,7 +1603,7 @@ static const struct fz_opw card_chaos_ops[] = {
 static const struct fz_opw vt_dma_ops[] = {
 	{ op_xmap, 20 }, { op_xunmap, 12 }, { op_junk_and_xmaps, 12 },
 	{ op_vt_dma, 25 }, { op_vt_pin, 10 }, { op_vt_cmd_random, 10 },
-	{ op_unmap_all, 1 },
+	{ op_vt_raise, 15 }, { op_unmap_all, 1 },
 };
 
 static const struct fz_opw card_dma_ops[] = {
