@@ -129,7 +129,7 @@ static inline void fz_fill(struct fz_rng *r, void *buf, size_t len)
 #define FZ_OPLEN	120
 
 struct fz_log {
-	char name[32];
+	char name[48];
 	volatile uint64_t n;		/* operations so far */
 	char op[FZ_LOG][FZ_OPLEN];
 };

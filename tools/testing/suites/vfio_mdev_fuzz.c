@@ -1864,7 +1864,10 @@ static void *thread_main(void *arg)
 	struct fz_thread *t = arg;
 
 	cur_thread = t;
-	fz_op(t->log, "thread %s is tid %d", t->log->name, gettid());
+	/* the tid is the PID a kernel report names */
+	snprintf(t->log->name + strlen(t->log->name),
+		 sizeof(t->log->name) - strlen(t->log->name), "[%d]", gettid());
+	fz_op(t->log, "thread %s starts", t->log->name);
 	return t->fn(t);
 }
 
@@ -2604,6 +2607,9 @@ int main(int argc, char **argv)
 		kmsg_report_done();
 	for (i = 0; !stuck && !life_blocked && !clean_blocked && i < nslots; i++)
 		slot_remove(&sh->slot[i]);
+	for (i = 0; i < nslots; i++)	/* the workers that never exited */
+		if (sh->slot[i].pid)
+			kind_ops[sh->slot[i].kind] += slot_ops(&sh->slot[i]);
 	for (k = 0; k < 3; k++) {
 		fails = sh->fails[k] + died[k];
 		if (k == FZ_PAIR)
@@ -2620,8 +2626,10 @@ int main(int argc, char **argv)
 	printf("%sok 2 - card workers (one VF, two VFs in one container): %llu ops, %d broken invariants, %u died\n",
 	       ok[1] ? "" : "not ", (unsigned long long)(kind_ops[FZ_CARD] + kind_ops[FZ_PAIR]),
 	       sh->fails[FZ_CARD] + sh->fails[FZ_PAIR], died[FZ_CARD] + died[FZ_PAIR]);
-	printf("%sok 3 - lifecycle: %u removals, %u unbinds, %u module reloads, %u respawns, none blocked\n",
-	       ok[2] ? "" : "not ", removals, unbinds, reloads, respawns);
+	printf("%sok 3 - lifecycle: %u removals, %u unbinds, %u module reloads, %u respawns, %s\n",
+	       ok[2] ? "" : "not ", removals, unbinds, reloads, respawns,
+	       stuck ? "workers stuck in the kernel" : life_blocked || clean_blocked ?
+	       "a removal blocked" : "none blocked");
 	printf("%sok 4 - kernel log clean while fuzzing%s%.120s\n", ok[3] ? "" : "not ",
 	       kernel_bad ? ": " : "", kernel_bad ? kernel_report : "");
 	printf("# %llu invariant checks; seed %llu%s%s\n", (unsigned long long)sh->checks,
