@@ -256,13 +256,20 @@ static uint64_t now_ms(void)
 static uint32_t pick_argsz(struct fz_rng *r, uint32_t minsz, uint32_t full)
 {
 	switch (fz_below(r, 10)) {
-	case 0: return 0;
-	case 1: return minsz - 1;
-	case 2: return minsz;
-	case 3: return 0xffffffff;
-	case 4: return full + fz_below(r, 64);
-	case 5: return fz_u32(r);
-	default: return full;
+	case 0:
+		return 0;
+	case 1:
+		return minsz - 1;
+	case 2:
+		return minsz;
+	case 3:
+		return 0xffffffff;
+	case 4:
+		return full + fz_below(r, 64);
+	case 5:
+		return fz_u32(r);
+	default:
+		return full;
 	}
 }
 
@@ -294,10 +301,14 @@ static void op_get_info(struct fz_thread *t, struct fz_vf *vf)
 static uint32_t pick_index(struct fz_rng *r, uint32_t n)
 {
 	switch (fz_below(r, 10)) {
-	case 0: return n;
-	case 1: return n + fz_below(r, 100);
-	case 2: return fz_u32(r);
-	default: return fz_below(r, n);
+	case 0:
+		return n;
+	case 1:
+		return n + fz_below(r, 100);
+	case 2:
+		return fz_u32(r);
+	default:
+		return fz_below(r, n);
 	}
 }
 
@@ -366,11 +377,16 @@ static int32_t pick_fd(struct fz_thread *t, struct fz_vf *vf)
 	static const int32_t junk[] = { 0, 1, 2, -2, 9999, 0x7fffffff };
 
 	switch (fz_below(&t->r, 10)) {
-	case 0: return -1;
-	case 1: return junk[fz_below(&t->r, sizeof(junk) / sizeof(junk[0]))];
-	case 2: return vf->v.device;
-	case 3: return vf->req;
-	default: return t->efd[fz_below(&t->r, 6)];
+	case 0:
+		return -1;
+	case 1:
+		return junk[fz_below(&t->r, sizeof(junk) / sizeof(junk[0]))];
+	case 2:
+		return vf->v.device;
+	case 3:
+		return vf->req;
+	default:
+		return t->efd[fz_below(&t->r, 6)];
 	}
 }
 
@@ -413,19 +429,30 @@ static void op_set_irqs(struct fz_thread *t, struct fz_vf *vf)
 	      pick_index(&t->r, FZ_NIRQ);
 	max = idx < FZ_NIRQ ? vf->irq[idx].count : 8;
 	switch (fz_below(&t->r, 6)) {
-	case 0: start = fz_u32(&t->r); break;
-	case 1: start = max; break;
-	case 2: start = max ? max - 1 : 0; break;
-	default: start = fz_chance(&t->r, 60) ? 0 : fz_below(&t->r, max + 1);
+	case 0:
+		start = fz_u32(&t->r); break;
+	case 1:
+		start = max; break;
+	case 2:
+		start = max ? max - 1 : 0; break;
+	default:
+		start = fz_chance(&t->r, 60) ? 0 : fz_below(&t->r, max + 1);
 	}
 	switch (fz_below(&t->r, 7)) {
-	case 0: count = 0; break;
-	case 1: count = 1; break;
-	case 2: count = max; break;
-	case 3: count = max + 1; break;
-	case 4: count = 0xffffffff - start + 1 + fz_below(&t->r, 3); break;
-	case 5: count = fz_u32(&t->r); break;
-	default: count = fz_below(&t->r, max + 1);
+	case 0:
+		count = 0; break;
+	case 1:
+		count = 1; break;
+	case 2:
+		count = max; break;
+	case 3:
+		count = max + 1; break;
+	case 4:
+		count = 0xffffffff - start + 1 + fz_below(&t->r, 3); break;
+	case 5:
+		count = fz_u32(&t->r); break;
+	default:
+		count = fz_below(&t->r, max + 1);
 	}
 	if ((avoid & AVOID_KNOWN1) && (flags & VFIO_IRQ_SET_DATA_EVENTFD) &&
 	    (flags & (VFIO_IRQ_SET_ACTION_MASK | VFIO_IRQ_SET_ACTION_UNMASK)) &&
@@ -587,14 +614,22 @@ static int write_allowed(struct fz_thread *t, uint32_t idx, uint64_t off,
 static uint64_t pick_off(struct fz_rng *r, uint64_t size, uint64_t len)
 {
 	switch (fz_below(r, 10)) {
-	case 0: return 0;
-	case 1: return size;
-	case 2: return size > len ? size - len : 0;
-	case 3: return size ? size - 1 : 0;
-	case 4: return size + fz_below(r, 0x10000);
-	case 5: return fz_below(r, 1ULL << 40);
-	case 6: return (1ULL << 40) - 1 - fz_below(r, 16);
-	default: return size ? fz_below(r, size) & ~(uint64_t)(fz_below(r, 2) ? 0 : 3) : 0;
+	case 0:
+		return 0;
+	case 1:
+		return size;
+	case 2:
+		return size > len ? size - len : 0;
+	case 3:
+		return size ? size - 1 : 0;
+	case 4:
+		return size + fz_below(r, 0x10000);
+	case 5:
+		return fz_below(r, 1ULL << 40);
+	case 6:
+		return (1ULL << 40) - 1 - fz_below(r, 16);
+	default:
+		return size ? fz_below(r, size) & ~(uint64_t)(fz_below(r, 2) ? 0 : 3) : 0;
 	}
 }
 
@@ -610,21 +645,33 @@ static void op_region_rw(struct fz_thread *t, struct fz_vf *vf)
 	ssize_t n;
 
 	switch (fz_pick(&t->r, w, 6)) {
-	case 0: idx = VFIO_PCI_CONFIG_REGION_INDEX; break;
-	case 1: idx = 0; break;
-	case 2: idx = 2; break;
-	case 3: idx = 4; break;
-	case 4: idx = odd[fz_below(&t->r, 5)]; break;
-	default: idx = pick_index(&t->r, FZ_NREG) | FZ_NREG;
+	case 0:
+		idx = VFIO_PCI_CONFIG_REGION_INDEX; break;
+	case 1:
+		idx = 0; break;
+	case 2:
+		idx = 2; break;
+	case 3:
+		idx = 4; break;
+	case 4:
+		idx = odd[fz_below(&t->r, 5)]; break;
+	default:
+		idx = pick_index(&t->r, FZ_NREG) | FZ_NREG;
 	}
 	size = idx < FZ_NREG ? vf->reg[idx].size : 0;
 	switch (fz_below(&t->r, 10)) {
-	case 0: len = 0; break;
-	case 1: len = 3; break;
-	case 2: len = fz_below(&t->r, 65); break;
-	case 3: len = 4096; break;
-	case 4: len = size < sizeof(t->buf) ? size : fz_below(&t->r, sizeof(t->buf)); break;
-	default: len = 1u << fz_below(&t->r, 4);
+	case 0:
+		len = 0; break;
+	case 1:
+		len = 3; break;
+	case 2:
+		len = fz_below(&t->r, 65); break;
+	case 3:
+		len = 4096; break;
+	case 4:
+		len = size < sizeof(t->buf) ? size : fz_below(&t->r, sizeof(t->buf)); break;
+	default:
+		len = 1u << fz_below(&t->r, 4);
 	}
 	off = pick_off(&t->r, size, len);
 	write = fz_chance(&t->r, 50) && write_allowed(t, idx, off, len);
@@ -748,6 +795,7 @@ static void op_msix_ctl(struct fz_thread *t, struct fz_vf *vf)
 /* The MSI-X table and PBA through their BAR. */
 static void op_msix_bar(struct fz_thread *t, struct fz_vf *vf)
 {
+	static const uint32_t sizes[] = { 4, 8, 4, 8, 1, 2, 3 };
 	uint32_t tbl = 0, pba = 0, bir, base, off, len, nvec;
 	int table = fz_chance(&t->r, 75), write = fz_chance(&t->r, 50);
 	uint64_t val = 0;
@@ -762,7 +810,7 @@ static void op_msix_bar(struct fz_thread *t, struct fz_vf *vf)
 	if (bir >= 6 || (t->w->kind == FZ_VT && bir == 2) ||
 	    !write_allowed(t, bir, base, 16))
 		return;
-	len = (uint32_t[]){ 4, 8, 4, 8, 1, 2, 3 }[fz_below(&t->r, 7)];
+	len = sizes[fz_below(&t->r, 7)];
 	off = base + fz_below(&t->r, table ? nvec * 16 + 16 : 16);
 	if (fz_chance(&t->r, 75))
 		off &= ~(len - 1);
@@ -1265,9 +1313,12 @@ static void make_desc(struct fz_thread *t, struct fz_desc *fd, int cls,
 	d->cookie = fz_next(&t->r);
 	d->pattern = fz_next(&t->r);
 	switch (fz_below(&t->r, 8)) {
-	case 0: len = 1 + fz_below(&t->r, half < MDK_CARD_MAX_LEN ? half : MDK_CARD_MAX_LEN); break;
-	case 1: len = 4096 + fz_below(&t->r, 65536); break;
-	default: len = 1 + fz_below(&t->r, 4096);
+	case 0:
+		len = 1 + fz_below(&t->r, half < MDK_CARD_MAX_LEN ? half : MDK_CARD_MAX_LEN); break;
+	case 1:
+		len = 4096 + fz_below(&t->r, 65536); break;
+	default:
+		len = 1 + fz_below(&t->r, 4096);
 	}
 	if (len > half)
 		len = half;
@@ -2519,22 +2570,33 @@ int main(int argc, char **argv)
 	char *e;
 
 	run_seed = (uint64_t)time(NULL) * 1000003ULL ^ getpid();
-	if ((e = getenv("MDK_FUZZ_SEED")) && *e)
+	e = getenv("MDK_FUZZ_SEED");
+	if (e && *e)
 		run_seed = strtoull(e, NULL, 0);
-	if ((e = getenv("MDK_FUZZ_SECONDS")) && *e)
+	e = getenv("MDK_FUZZ_SECONDS");
+	if (e && *e)
 		seconds = atoi(e);
 	avoid = parse_avoid(getenv("MDK_FUZZ_AVOID"));
 	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (opt) {
-		case 's': run_seed = strtoull(optarg, NULL, 0); break;
-		case 't': seconds = atoi(optarg); break;
-		case 'a': avoid = parse_avoid(optarg); break;
-		case 'v': nvt = atoi(optarg); break;
-		case 'c': ncard = atoi(optarg); break;
-		case 'p': npair = atoi(optarg); break;
-		case 'L': lifecycle = 0; break;
-		case 'd': dump_last = atoi(optarg); break;
-		default: usage(argv[0]);
+		case 's':
+			run_seed = strtoull(optarg, NULL, 0); break;
+		case 't':
+			seconds = atoi(optarg); break;
+		case 'a':
+			avoid = parse_avoid(optarg); break;
+		case 'v':
+			nvt = atoi(optarg); break;
+		case 'c':
+			ncard = atoi(optarg); break;
+		case 'p':
+			npair = atoi(optarg); break;
+		case 'L':
+			lifecycle = 0; break;
+		case 'd':
+			dump_last = atoi(optarg); break;
+		default:
+			usage(argv[0]);
 		}
 	}
 	if (avoid & AVOID_KNOWN3)
