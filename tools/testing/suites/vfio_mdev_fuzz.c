@@ -1972,12 +1972,21 @@ static int worker_wait(struct fz_worker *w)
 	return EX_OK;
 }
 
+typedef void *(*fz_threadfn)(void *);
+
+static void add_thread(fz_threadfn *fn, const char **names, unsigned int *nt,
+		       fz_threadfn f, const char *name)
+{
+	fn[*nt] = f;
+	names[(*nt)++] = name;
+}
+
 static int worker_main(struct fz_slot *s)
 {
 	static struct fz_worker wk;
 	static struct fz_thread th[FZ_THREADS];
 	struct fz_worker *w = &wk;
-	void *(*fn[FZ_THREADS])(void *) = { 0 };
+	fz_threadfn fn[FZ_THREADS] = { 0 };
 	const char *names[FZ_THREADS] = { 0 };
 	pthread_t tid[FZ_THREADS];
 	unsigned int i, nt = 0;
@@ -2011,9 +2020,9 @@ static int worker_main(struct fz_slot *s)
 	if (w->xpool == MAP_FAILED)
 		return EX_SETUP;
 	if (w->kind == FZ_VT) {
-		fn[nt] = vt_ioctl_thread, names[nt++] = "ioctl";
-		fn[nt] = vt_mmap_thread, names[nt++] = "mmap";
-		fn[nt] = vt_dma_thread, names[nt++] = "dma";
+		add_thread(fn, names, &nt, vt_ioctl_thread, "ioctl");
+		add_thread(fn, names, &nt, vt_mmap_thread, "mmap");
+		add_thread(fn, names, &nt, vt_dma_thread, "dma");
 	} else {
 		ret = card_mem(w);
 		if (ret) {
@@ -2022,9 +2031,10 @@ static int worker_main(struct fz_slot *s)
 			return s->removing ? EX_GONE : EX_SETUP;
 		}
 		for (i = 0; i < w->nvf; i++)
-			fn[nt] = card_engine_thread, names[nt++] = i ? "engine1" : "engine0";
-		fn[nt] = card_chaos_thread, names[nt++] = "chaos";
-		fn[nt] = card_dma_thread, names[nt++] = "dma";
+			add_thread(fn, names, &nt, card_engine_thread,
+				   i ? "engine1" : "engine0");
+		add_thread(fn, names, &nt, card_chaos_thread, "chaos");
+		add_thread(fn, names, &nt, card_dma_thread, "dma");
 	}
 	s->nthreads = nt;
 	for (i = 0; i < nt; i++) {
@@ -2565,9 +2575,9 @@ int main(int argc, char **argv)
 	unsigned int seconds = 150, nvt = 2, ncard = 1, npair = 1, i, k;
 	uint64_t t0, deadline, last_prog, last_ops[FZ_SLOTS] = { 0 };
 	int lifecycle = 1, opt, stuck, fails, ok[4];
+	char *e, avoid_str[64] = "";
 	struct fz_rng r;
 	pthread_t life;
-	char *e;
 
 	run_seed = (uint64_t)time(NULL) * 1000003ULL ^ getpid();
 	e = getenv("MDK_FUZZ_SEED");
@@ -2606,10 +2616,14 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	printf("TAP version 13\n1..4\n");
-	printf("# seed %llu (replay: %s --seed %llu --seconds %u%s%s)\n",
+	for (i = 0; i < 4; i++)
+		if (avoid & (1u << i))
+			snprintf(avoid_str + strlen(avoid_str),
+				 sizeof(avoid_str) - strlen(avoid_str), "%sknown%u",
+				 avoid_str[0] ? "," : " --avoid ", i + 1);
+	printf("# seed %llu (replay: %s --seed %llu --seconds %u%s)\n",
 	       (unsigned long long)run_seed, argv[0], (unsigned long long)run_seed,
-	       seconds, avoid ? " --avoid " : "", avoid ?
-	       (avoid == AVOID_KNOWN1 ? "known1" : "known1,known2,known3,known4") : "");
+	       seconds, avoid_str);
 	mark_kmsg();
 	if (mdk_sh("modprobe vfio_iommu_type1 && modprobe mdk_vfiotest && modprobe mdk_card soft=1")) {
 		printf("not ok 1 - modules load\nnot ok 2 - skipped\nnot ok 3 - skipped\nnot ok 4 - skipped\n");
