@@ -560,6 +560,24 @@ static uint64_t region_base(uint32_t idx)
 	return (uint64_t)idx << 40;
 }
 
+/*
+ * The region and offset the kernel sees: index << 40 wraps past 2^64 (an
+ * index of 2^24 is region 0 again); a position of 2^63 or more is a
+ * negative file offset (FZ_NREG + 1: no region).
+ */
+static void effective(uint32_t *idx, uint64_t *off)
+{
+	uint64_t pos = region_base(*idx) + *off;
+
+	if (pos >> 63) {
+		*idx = FZ_NREG + 1;
+		*off = 0;
+		return;
+	}
+	*idx = pos >> 40;
+	*off = pos & ((1ULL << 40) - 1);
+}
+
 static ssize_t region_rw(struct fz_thread *t, struct fz_vf *vf, int write,
 			 uint32_t idx, uint64_t off, void *buf, size_t len)
 {
@@ -684,6 +702,8 @@ static void op_region_rw(struct fz_thread *t, struct fz_vf *vf)
 	n = region_rw(t, vf, write, idx, off, t->buf, len);
 	if (card_disrupt)
 		disrupt_end(wk);
+	effective(&idx, &off);
+	size = idx < FZ_NREG ? vf->reg[idx].size : 0;
 	if (idx == VFIO_PCI_CONFIG_REGION_INDEX && len && off + len <= vf->cfg_size)
 		CHECK(t, n == (ssize_t)len, "%s config+%#llx len %llu: %zd, expected %llu",
 		      write ? "pwrite" : "pread", (unsigned long long)off,
@@ -871,6 +891,8 @@ static void op_mmap(struct fz_thread *t, struct fz_vf *vf)
 	const struct mdkvfio_region *r = idx < FZ_NREG ? &vf->reg[idx] : NULL;
 	uint64_t off, len, size = r ? r->size : 0;
 	int shared = fz_chance(&t->r, 90), prot = PROT_READ, inside, slot;
+	uint32_t eidx;
+	uint64_t eoff;
 	uint8_t *p;
 
 	if (r && r->nr_areas && fz_chance(&t->r, 60)) {
@@ -889,7 +911,10 @@ static void op_mmap(struct fz_thread *t, struct fz_vf *vf)
 	}
 	if (fz_chance(&t->r, 80))
 		prot |= PROT_WRITE;
-	inside = in_area(vf, idx, off, len);
+	eidx = idx;
+	eoff = off;
+	effective(&eidx, &eoff);
+	inside = in_area(vf, eidx, eoff, len);
 	fz_op(t->log, "mmap %s+%#llx len %#llx %s prot %d", mdkvfio_region_name(idx),
 	      (unsigned long long)off, (unsigned long long)len,
 	      shared ? "shared" : "private", prot);
