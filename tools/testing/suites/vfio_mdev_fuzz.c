@@ -614,14 +614,16 @@ static int cfg_wr(struct fz_thread *t, struct fz_vf *vf, uint32_t off,
 
 /*
  * Writes other threads' checks rely on are left to them: in a vfiotest
- * worker the mmap thread owns BAR0's page 0x5000 and the DMA thread BAR2
- * (RAISE and the commands share STATUS).
+ * worker the ioctl thread owns config space, the mmap thread BAR0's page
+ * 0x5000 and the DMA thread BAR2 (RAISE and the commands share STATUS).
  */
 static int write_allowed(struct fz_thread *t, uint32_t idx, uint64_t off,
 			 uint64_t len)
 {
 	if (t->w->kind != FZ_VT)
 		return 1;
+	if (idx == VFIO_PCI_CONFIG_REGION_INDEX && !t->cfg_owner)
+		return 0;	/* the ioctl thread checks memory decode */
 	if (idx == VFIO_PCI_BAR0_REGION_INDEX && off < 0x6000 && off + len > 0x5000)
 		return 0;
 	if (idx == VFIO_PCI_BAR2_REGION_INDEX)
