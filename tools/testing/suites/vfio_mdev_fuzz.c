@@ -1413,6 +1413,10 @@ static int pick_class(struct fz_thread *t)
 
 	if (c == D_PORTAL && (!t->w->portal_mapped || (avoid & AVOID_KNOWN4)))
 		c = D_VALID;
+	/* known3: only one VF of a pair touches what the DMA thread unmaps */
+	if ((avoid & AVOID_KNOWN3) && t->vfi && (c == D_PORTAL || c == D_EXTRA ||
+						 c == D_GARBAGE))
+		c = D_VALID;
 	return c;
 }
 
@@ -1689,6 +1693,10 @@ static const struct fz_opw card_dma_ops[] = {
 	{ op_card_area, 12 }, { op_unmap_all, 1 },
 };
 
+static const struct fz_opw card_dma_ops_known3[] = {
+	{ op_xmap, 20 }, { op_xunmap, 15 }, { op_junk_and_xmaps, 12 },
+};
+
 static void run_op(struct fz_thread *t, const struct fz_opw *ops, unsigned int n,
 		   struct fz_vf *vf)
 {
@@ -1815,6 +1823,8 @@ static void *card_dma_thread(void *arg)
 	while (!w->stop) {
 		if (fz_chance(&t->r, 4))	/* a VF's portal page as DMA memory */
 			op_bar_as_dma(t, &w->vf[0], (void *)vf->portals, PAGE);
+		else if ((avoid & AVOID_KNOWN3) && w->nvf > 1)	/* not the data */
+			RUN_OP(t, card_dma_ops_known3, &w->vf[0]);
 		else
 			RUN_OP(t, card_dma_ops, &w->vf[0]);
 	}
@@ -2636,8 +2646,6 @@ int main(int argc, char **argv)
 			usage(argv[0]);
 		}
 	}
-	if (avoid & AVOID_KNOWN3)
-		npair = 0;
 	if (nvt + ncard + npair > FZ_SLOTS || nvt + ncard + npair == 0)
 		usage(argv[0]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
