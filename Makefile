@@ -28,50 +28,54 @@
 MAKEOVERRIDES :=
 
 KVER ?=
-BED_KVER := $(or $(KVER),$(shell tools/vm/kernel.sh list | head -1))
 VM := tools/vm
 CMD ?=
 EXTRA ?=
 TIMEOUT ?= 600
 DESTDIR ?=
-SECONDS ?= 600
-SEED ?=
-AVOID ?=
-FUZZ_ARGS = --seconds $(SECONDS)$(if $(SEED), --seed $(SEED))$(if $(AVOID), --avoid $(AVOID))
 PREFIX ?= /usr/local
+
+# What the user typed reaches the scripts as typed: make neither expands it
+# ($U, $(...)) nor pastes it into a recipe line (quotes, #, newlines).  Each
+# variable becomes a simple one holding its unexpanded text, exported; the
+# recipes read it from their environment ("$$CMD").
+USER_VARS := KVER CMD EXTRA TIMEOUT M DESTDIR PREFIX SECONDS SEED AVOID
+$(foreach v,$(USER_VARS),$(eval override $(v) := $$(value $(v))))
+BED_KVER := $(or $(KVER),$(shell tools/vm/kernel.sh list | head -1))
+export $(USER_VARS) BED_KVER
 
 all: modules
 
 modules:
-	@$(VM)/kbuild.sh "$(KVER)" modules >/dev/null
+	@$(VM)/kbuild.sh "$$KVER" modules >/dev/null
 
 tools:
 	@bash -c '. $(VM)/lib.sh && mdk_need_pkgs libudev-dev'
 	$(MAKE) -C tools O=$(CURDIR)/build/tools
 
 extmod:
-	@test -n "$(M)" || { echo "usage: make extmod M=<dir> [KVER=...]" >&2; exit 2; }
-	@$(VM)/kbuild.sh "$(KVER)" modules >/dev/null
-	@$(VM)/kbuild.sh "$(KVER)" extmod "$(M)"
+	@test -n "$$M" || { echo "usage: make extmod M=<dir> [KVER=...]" >&2; exit 2; }
+	@$(VM)/kbuild.sh "$$KVER" modules >/dev/null
+	@$(VM)/kbuild.sh "$$KVER" extmod "$$M"
 
 install: tools
-	@$(VM)/install.sh "$(KVER)" "$(DESTDIR)" "$(PREFIX)"
+	@$(VM)/install.sh "$$KVER" "$$DESTDIR" "$$PREFIX"
 
 vm-run:
-	@test -n "$(CMD)" || { echo "usage: make vm-run CMD='<shell command>' [KVER=..] [EXTRA=dir]" >&2; exit 2; }
-	@$(VM)/run.sh -k $(BED_KVER) -t $(TIMEOUT) $(if $(EXTRA),-e $(EXTRA)) -n vm-run -- '$(subst ','\'',$(CMD))'
+	@test -n "$$CMD" || { echo "usage: make vm-run CMD='<shell command>' [KVER=..] [EXTRA=dir]" >&2; exit 2; }
+	@$(VM)/run.sh -k "$$BED_KVER" -t "$$TIMEOUT" $${EXTRA:+-e "$$EXTRA"} -n vm-run -- "$$CMD"
 
 vm-shell:
-	@$(VM)/run.sh -i -k $(BED_KVER) $(if $(EXTRA),-e $(EXTRA)) -n shell
+	@$(VM)/run.sh -i -k "$$BED_KVER" $${EXTRA:+-e "$$EXTRA"} -n shell
 
 check:
 	@$(VM)/check.sh
 
 demo:
-	@$(VM)/demo.sh $(BED_KVER)
+	@$(VM)/demo.sh "$$BED_KVER"
 
 bench:
-	@$(VM)/bench.sh $(BED_KVER)
+	@$(VM)/bench.sh "$$BED_KVER"
 
 kunit:
 	@bash kunit/run.sh
@@ -79,8 +83,8 @@ kunit:
 # The VM gets the fuzzing time plus boot, module loads, shutdown and the
 # debug kernel's kmemleak scans.
 fuzz:
-	@$(VM)/run.sh -k $(or $(KVER),debug) -t $$(( $(SECONDS) + 420 )) -n fuzz -- \
-		'/opt/mdevkit/tests/vfio_mdev_fuzz $(FUZZ_ARGS)'
+	@s=$${SECONDS:-600}; $(VM)/run.sh -k "$${KVER:-debug}" -t $$((s + 420)) -n fuzz -- \
+		"/opt/mdevkit/tests/vfio_mdev_fuzz --seconds $$s$${SEED:+ --seed $$SEED}$${AVOID:+ --avoid $$AVOID}"
 
 clean:
 	rm -rf build

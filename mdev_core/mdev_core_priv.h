@@ -122,7 +122,6 @@ unsigned int mdk_type_available(struct mdk_type_dir *dir);
 /* mdev_device.c */
 int mdk_uuids_init(void);
 void mdk_uuids_destroy(void);
-void mdk_mdevs_wait_released(void);
 int mdk_device_create(struct mdk_type_dir *dir, const guid_t *uuid);
 void mdk_devices_remove_all(struct mdk_parent *mp);
 

@@ -17,7 +17,7 @@
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
-#include <linux/wait_bit.h>
+#include <linux/module.h>
 
 #include "mdev_core_priv.h"
 
@@ -31,9 +31,6 @@ static const struct rhashtable_params mdk_uuid_params = {
 /* The mdevs whose UUID is in use: from creation until removal. */
 static struct rhashtable mdk_uuids;
 
-/* mdevs not yet released; module exit waits for none. */
-static atomic_t mdk_nr_mdevs = ATOMIC_INIT(0);
-
 int mdk_uuids_init(void)
 {
 	return rhashtable_init(&mdk_uuids, &mdk_uuid_params);
@@ -42,12 +39,6 @@ int mdk_uuids_init(void)
 void mdk_uuids_destroy(void)
 {
 	rhashtable_destroy(&mdk_uuids);
-}
-
-/* An mdev may be referenced after its removal; its release runs our code. */
-void mdk_mdevs_wait_released(void)
-{
-	wait_var_event(&mdk_nr_mdevs, !atomic_read(&mdk_nr_mdevs));
 }
 
 static struct mdev_parent *mdk_mdev_parent(struct mdk_mdev *mm)
@@ -110,8 +101,11 @@ static void mdk_mdev_release(struct device *dev)
 	/* Pairs with the get in mdk_mdev_alloc(). */
 	kobject_put(&mm->dir->kobj);
 	kfree(mm);
-	if (atomic_dec_and_test(&mdk_nr_mdevs))
-		wake_up_var(&mdk_nr_mdevs);
+	/*
+	 * Pairs with the __module_get() in mdk_mdev_alloc(), and is the last
+	 * thing this function does: until it, mdev_core cannot be unloaded.
+	 */
+	module_put(THIS_MODULE);
 }
 
 static ssize_t remove_store(struct device *dev, struct device_attribute *attr,
@@ -142,7 +136,12 @@ static struct mdk_mdev *mdk_mdev_alloc(struct mdk_type_dir *dir,
 	mm = kzalloc(sizeof(*mm), GFP_KERNEL);
 	if (!mm)
 		return NULL;
-	atomic_inc(&mdk_nr_mdevs);
+	/*
+	 * An mdev may be referenced after its removal (the driver core, sysfs,
+	 * the VFIO core), and its release runs our code: it holds mdev_core
+	 * until then. Pairs with the module_put() in mdk_mdev_release().
+	 */
+	__module_get(THIS_MODULE);
 	device_initialize(&mm->mdev.dev);
 	mm->mdev.dev.parent = parent->dev;
 	mdk_bus_adopt(&mm->mdev.dev);

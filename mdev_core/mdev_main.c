@@ -36,10 +36,12 @@ err_uuids_destroy:
 
 static void __exit mdk_exit(void)
 {
+	/*
+	 * Parents are gone (they use our symbols), and so are the mdevs: each
+	 * holds a reference on this module until its release has run.
+	 */
 	class_compat_unregister(mdk_bus_class);
 	mdk_bus_exit();
-	/* Parents are gone (they use our symbols); references may remain. */
-	mdk_mdevs_wait_released();
 	mdk_uuids_destroy();
 }
 

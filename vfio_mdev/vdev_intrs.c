@@ -555,6 +555,31 @@ static void mdk_vdev_intx_unmask_thread(void *opaque, void *data)
 	spin_unlock_irqrestore(&vdev->irq_lock, flags);
 }
 
+/*
+ * An eventfd that unmasks INTx when signalled (-1: none). Only INTx UNMASK
+ * takes one, for exactly one vector: @data holds @count eventfds, and is
+ * read only once that is known to be one.
+ */
+static int mdk_vdev_intx_unmask_fd(struct mdk_vdev *vdev, unsigned int index,
+				   u32 action, unsigned int count,
+				   const void *data)
+{
+	s32 fd;
+
+	if (index != VFIO_PCI_INTX_IRQ_INDEX ||
+	    action != VFIO_IRQ_SET_ACTION_UNMASK || count != 1)
+		return -EINVAL;
+	fd = *(const s32 *)data;
+	if (fd < 0) {
+		vfio_virqfd_disable(&vdev->irqs.intx_unmask);
+		return 0;
+	}
+	if (vdev->irqs.type != VFIO_PCI_INTX_IRQ_INDEX)
+		return -EINVAL;
+	return vfio_virqfd_enable(vdev, NULL, mdk_vdev_intx_unmask_thread,
+				  NULL, &vdev->irqs.intx_unmask, fd);
+}
+
 static int mdk_vdev_set_irqs_locked(struct mdk_vdev *vdev, u32 flags,
 				    unsigned int index, unsigned int start,
 				    unsigned int count, const void *data)
@@ -565,6 +590,11 @@ static int mdk_vdev_set_irqs_locked(struct mdk_vdev *vdev, u32 flags,
 	unsigned long irqflags;
 	unsigned int i;
 
+	/*
+	 * @data holds @count entries of @type, validated against the index's
+	 * vector count by vfio_set_irqs_validate_and_prepare(); with @count 0
+	 * it is NULL, so nothing below reads it without a count.
+	 */
 	lockdep_assert_held(&vdev->lock);
 	switch (action) {
 	case VFIO_IRQ_SET_ACTION_TRIGGER:
@@ -586,23 +616,12 @@ static int mdk_vdev_set_irqs_locked(struct mdk_vdev *vdev, u32 flags,
 	case VFIO_IRQ_SET_ACTION_UNMASK:
 		if (!mdk_vdev_is_vectors(index))
 			return -ENOTTY;
-		if (type == VFIO_IRQ_SET_DATA_EVENTFD) {
-			s32 fd = *(const s32 *)data;
-
-			if (index != VFIO_PCI_INTX_IRQ_INDEX ||
-			    action != VFIO_IRQ_SET_ACTION_UNMASK)
-				return -EINVAL;
-			if (fd < 0) {
-				vfio_virqfd_disable(&vdev->irqs.intx_unmask);
-				return 0;
-			}
-			if (vdev->irqs.type != VFIO_PCI_INTX_IRQ_INDEX)
-				return -EINVAL;
-			return vfio_virqfd_enable(vdev, NULL,
-						  mdk_vdev_intx_unmask_thread,
-						  NULL, &vdev->irqs.intx_unmask,
-						  fd);
-		}
+		/* INTx takes vector 0 only, as vfio-pci: start 0, count 1. */
+		if (index == VFIO_PCI_INTX_IRQ_INDEX && count != 1)
+			return -EINVAL;
+		if (type == VFIO_IRQ_SET_DATA_EVENTFD)
+			return mdk_vdev_intx_unmask_fd(vdev, index, action, count,
+						       data);
 		spin_lock_irqsave(&vdev->irq_lock, irqflags);
 		for (i = 0; i < count; i++)
 			if (type == VFIO_IRQ_SET_DATA_NONE || bools[i])
@@ -623,8 +642,9 @@ static int mdk_vdev_set_irqs_locked(struct mdk_vdev *vdev, u32 flags,
  *
  * Context: process.
  * Return: 0; -EINVAL for a header vfio_set_irqs_validate_and_prepare()
- * refuses, an eventfd MASK, or enabling one kind of vector while another is
- * on; -ENOTTY for an action the index does not take; -EBADF for a bad
+ * refuses, an eventfd anywhere but INTx UNMASK, an INTx MASK or UNMASK of
+ * other than start 0 count 1, or enabling one kind of vector while another
+ * is on; -ENOTTY for an action the index does not take; -EBADF for a bad
  * eventfd. A failed call changes nothing.
  */
 int mdk_vdev_set_irqs(struct mdk_vdev *vdev, unsigned long arg)

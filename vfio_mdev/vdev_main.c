@@ -233,6 +233,8 @@ struct mdk_vdev *mdk_vdev_create(struct mdev_device *mdev,
 	vdev->info = *info;
 	mutex_init(&vdev->lock);
 	spin_lock_init(&vdev->irq_lock);
+	spin_lock_init(&vdev->unmap_lock);
+	INIT_LIST_HEAD(&vdev->unmaps);
 	ret = mdk_vdev_build(vdev);
 	if (ret)
 		goto err_put;
@@ -267,6 +269,7 @@ void mdk_vdev_destroy(struct mdk_vdev *vdev)
 	struct mdev_device *mdev = vdev->mdev;
 
 	vfio_unregister_group_dev(&vdev->vfio);
+	mdk_vdev_unmaps_wait(vdev);
 	dev_set_drvdata(&mdev->dev, NULL);
 	vfio_put_device(&vdev->vfio);
 }

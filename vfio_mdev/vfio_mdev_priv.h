@@ -97,6 +97,9 @@ struct mdk_vdev_irqs {
  *	vectors from any context)
  * @irqs: interrupt state
  * @req_warned: REQ was asked for without an eventfd (logged once per open)
+ * @unmap_lock: protects @unmaps
+ * @unmaps: ranges the user is unmapping, refused to mdk_vdev_pin()
+ *	(vdev_dma.c)
  */
 struct mdk_vdev {
 	struct vfio_device vfio;
@@ -113,6 +116,8 @@ struct mdk_vdev {
 	spinlock_t irq_lock;	/* see above */
 	struct mdk_vdev_irqs irqs;
 	bool req_warned;
+	spinlock_t unmap_lock;	/* see above */
+	struct list_head unmaps;
 };
 
 static inline struct mdk_vdev *mdk_vdev_of(struct vfio_device *vfio)
@@ -170,5 +175,6 @@ static inline bool mdk_vdev_msix_claims(const struct mdk_vdev *vdev,
 
 /* vdev_dma.c */
 void mdk_vdev_dma_unmap(struct vfio_device *vfio, u64 iova, u64 length);
+void mdk_vdev_unmaps_wait(struct mdk_vdev *vdev);
 
 #endif /* _VFIO_MDEV_PRIV_H */

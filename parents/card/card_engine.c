@@ -147,7 +147,7 @@ static void mdk_card_exec(struct mdk_card_vf *vf, struct mdk_card_desc *d,
 	c->status = mdk_card_desc_check(d);
 	if (c->status)
 		return;
-	if (vf->nr_pins > MDK_CARD_MAX_PINS)
+	if (atomic_long_read(&vf->nr_pins) > MDK_CARD_MAX_PINS)
 		mdk_card_pins_flush(vf);	/* nothing in flight here */
 	mdk_card_pins_enter(vf);
 	if (need_src)

@@ -6,12 +6,23 @@
  * is one get_user_pages per page in vfio_iommu_type1: done per descriptor,
  * it would cost more than the copy itself.
  *
- * Exclusion without a lock held across vfio_pin_pages() (which the IOMMU
- * driver's dma_unmap path would close into a cycle): the engine counts
- * itself in @inflight while it uses pages; an unmap first raises
- * @unmapping, which makes new descriptors wait, then waits for @inflight to
- * drop, then unpins. So the cache is only ever changed by one side at a
- * time; the xarray's own lock covers the rest.
+ * Who touches the cache, and how they are kept apart (no lock is held across
+ * vfio_pin_pages() or vfio_unpin_pages(): the IOMMU driver calls dma_unmap
+ * with its own locks held, and lockdep would see a cycle through ours):
+ * - the engine looks pages up and adds pins while it counts itself in
+ *   @inflight, and empties a full cache between descriptors;
+ * - an unmap (dma_unmap) first raises @unmapping, which makes new
+ *   descriptors wait, then waits for @inflight to drop, then drops the
+ *   range's pins;
+ * - a reset or close empties the cache under @exec, which the engine holds
+ *   while it runs the VF's queues.
+ * So pins are only added with no dropper running. Droppers can run at once
+ * (an unmap with a reset, or with a full cache): each entry is unpinned by
+ * the one whose xa_erase() took it, never twice, and @nr_pins is atomic;
+ * droppers count themselves in @dropping, and an unmap returns only once
+ * none is left, so no pin of its range is still on its way out.
+ * vfio_mdev refuses to pin a range being unmapped until the unmap is over,
+ * so the engine cannot pin it again between the IOMMU driver's rounds.
  */
 
 #include <linux/iommu.h>
@@ -25,11 +36,15 @@ static void mdk_card_pins_drop(struct mdk_card_vf *vf, unsigned long first,
 	struct page *page;
 	unsigned long pfn;
 
+	atomic_inc(&vf->dropping);
 	xa_for_each_range(&vf->pins, pfn, page, first, last) {
-		xa_erase(&vf->pins, pfn);
+		if (!xa_erase(&vf->pins, pfn))
+			continue;	/* another dropper took it */
 		mdk_vdev_unpin(vf->vdev, (u64)pfn << PAGE_SHIFT, 1);
-		vf->nr_pins--;
+		atomic_long_dec(&vf->nr_pins);
 	}
+	if (atomic_dec_and_test(&vf->dropping))
+		wake_up_all(&vf->idle);
 }
 
 /**
@@ -73,7 +88,7 @@ int mdk_card_pins_get(struct mdk_card_vf *vf, u64 iova, u32 len,
 					       run);
 				return ret;
 			}
-			vf->nr_pins++;
+			atomic_long_inc(&vf->nr_pins);
 		}
 		pfn--;
 	}
@@ -83,7 +98,7 @@ int mdk_card_pins_get(struct mdk_card_vf *vf, u64 iova, u32 len,
 /**
  * mdk_card_pins_flush() - unpin everything
  * @vf: the VF, with nothing in flight (the engine between descriptors, or
- *	@vf->exec held)
+ *	@vf->exec held); an unmap may be dropping pins at the same time
  */
 void mdk_card_pins_flush(struct mdk_card_vf *vf)
 {
@@ -105,6 +120,12 @@ void mdk_card_pins_unmap(struct mdk_card_vf *vf, u64 iova, u64 len)
 	wait_event(vf->idle, !atomic_read(&vf->inflight));
 	mdk_card_pins_drop(vf, iova >> PAGE_SHIFT,
 			   (iova + len - 1) >> PAGE_SHIFT);
+	/*
+	 * A reset or a full cache may have taken pins of the range from the
+	 * cache and not unpinned them yet: the IOMMU driver looks again as
+	 * soon as this returns, and gives up after ten rounds.
+	 */
+	wait_event(vf->idle, !atomic_read(&vf->dropping));
 	if (atomic_dec_and_test(&vf->unmapping))
 		wake_up_all(&vf->idle);
 }

@@ -61,9 +61,10 @@ struct mdk_card_queue {
  * @q: the queues (under @exec)
  * @inflight: the engine is using this VF's pinned pages (card_pins.c)
  * @unmapping: the user is unmapping memory (card_pins.c)
- * @idle: woken when @inflight or @unmapping drops to 0
+ * @dropping: pins are being dropped (card_pins.c)
+ * @idle: woken when @inflight, @unmapping or @dropping drops to 0
  * @pins: the pin cache: IOVA page number to its pinned page
- * @nr_pins: pages in @pins (changed only with nothing in flight)
+ * @nr_pins: pages in @pins
  */
 struct mdk_card_vf {
 	struct mdk_card *card;
@@ -77,9 +78,10 @@ struct mdk_card_vf {
 	struct mdk_card_queue q[MDK_CARD_MAX_QUEUES];
 	atomic_t inflight;
 	atomic_t unmapping;
+	atomic_t dropping;
 	wait_queue_head_t idle;
 	struct xarray pins;
-	unsigned long nr_pins;
+	atomic_long_t nr_pins;
 };
 
 /**

@@ -33,13 +33,16 @@ struct mdkcard_vf {
 	struct mdkvfio v;
 	unsigned int nq;
 	volatile uint8_t *portals;
-	uint8_t *mem;		/* the DMA area, at MDKCARD_IOVA */
+	uint8_t *mem;		/* the DMA area, at @iova */
+	uint64_t iova;		/* MDKCARD_IOVA, or above a peer's */
 	size_t mem_size;
 	struct mdkcard_queue q[MDK_CARD_MAX_QUEUES];
 };
 
 void mdkcard_init(struct mdkcard_vf *vf);
 int mdkcard_open(struct mdkcard_vf *vf, const char *uuid, size_t data_size);
+int mdkcard_open_in(struct mdkcard_vf *vf, const char *uuid, size_t data_size,
+		    const struct mdkcard_vf *peer);
 void mdkcard_close(struct mdkcard_vf *vf);
 int mdkcard_start(struct mdkcard_vf *vf, unsigned int q);
 uint32_t mdkcard_reg(struct mdkcard_vf *vf, uint32_t off);

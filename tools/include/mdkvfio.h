@@ -40,8 +40,7 @@ struct mdkvfio_region {
 
 int mdkvfio_group_of(const char *uuid);
 int mdkvfio_open(struct mdkvfio *v, const char *uuid);
-int mdkvfio_open_in(struct mdkvfio *v, const char *uuid,
-		    const struct mdkvfio *with);
+int mdkvfio_open_in(struct mdkvfio *v, const char *uuid, int container);
 void mdkvfio_close(struct mdkvfio *v);
 
 int mdkvfio_region(struct mdkvfio *v, unsigned int index,

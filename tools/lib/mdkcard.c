@@ -34,17 +34,30 @@ void mdkcard_init(struct mdkcard_vf *vf)
 	for (q = 0; q < MDK_CARD_MAX_QUEUES; q++)
 		vf->q[q].efd = -1;
 	vf->v.container = vf->v.group = vf->v.device = -1;
+	vf->iova = MDKCARD_IOVA;
 }
 
 /* Opens the VF, maps its portals and a DMA area of @data_size + queues. */
 int mdkcard_open(struct mdkcard_vf *vf, const char *uuid, size_t data_size)
 {
+	return mdkcard_open_in(vf, uuid, data_size, NULL);
+}
+
+/*
+ * The same in @peer's container (NULL: a container of its own), with the
+ * DMA area mapped 4 GiB above @peer's.
+ */
+int mdkcard_open_in(struct mdkcard_vf *vf, const char *uuid, size_t data_size,
+		    const struct mdkcard_vf *peer)
+{
 	int ret, err = 0;
 
 	mdkcard_init(vf);
-	ret = mdkvfio_open(&vf->v, uuid);
+	ret = mdkvfio_open_in(&vf->v, uuid, peer ? peer->v.container : -1);
 	if (ret)
 		return ret;
+	if (peer)
+		vf->iova = peer->iova + (4ULL << 30);
 	if (mdkcard_reg(vf, MDK_CARD_ID) != MDK_CARD_ID_VALUE) {
 		ret = -ENODEV;
 		goto err;
@@ -65,7 +78,7 @@ int mdkcard_open(struct mdkcard_vf *vf, const char *uuid, size_t data_size)
 		goto err;
 	}
 	memset(vf->mem, 0, vf->mem_size);
-	ret = mdkvfio_map_dma(&vf->v, vf->mem, MDKCARD_IOVA, vf->mem_size);
+	ret = mdkvfio_map_dma(&vf->v, vf->mem, vf->iova, vf->mem_size);
 	if (ret)
 		goto err;
 	return 0;
@@ -96,14 +109,14 @@ uint8_t *mdkcard_data(struct mdkcard_vf *vf, size_t off)
 
 uint64_t mdkcard_iova(struct mdkcard_vf *vf, const void *p)
 {
-	return MDKCARD_IOVA + ((const uint8_t *)p - vf->mem);
+	return vf->iova + ((const uint8_t *)p - vf->mem);
 }
 
 /* Queue @q: its ring and records in the DMA area, vector q, MSI-X on. */
 int mdkcard_start(struct mdkcard_vf *vf, unsigned int q)
 {
 	struct mdkcard_queue *mq = &vf->q[q];
-	uint64_t ring = MDKCARD_IOVA + q * MDKCARD_QAREA;
+	uint64_t ring = vf->iova + q * MDKCARD_QAREA;
 	uint64_t comp = ring + MDKCARD_RING * sizeof(struct mdk_card_desc);
 	uint32_t base = MDK_CARD_Q(q);
 	int ret;
@@ -111,7 +124,7 @@ int mdkcard_start(struct mdkcard_vf *vf, unsigned int q)
 	if (q >= vf->nq)
 		return -EINVAL;
 	mq->ring = (void *)(vf->mem + q * MDKCARD_QAREA);
-	mq->comp = (void *)(vf->mem + (comp - MDKCARD_IOVA));
+	mq->comp = (void *)(vf->mem + (comp - vf->iova));
 	mq->tail = 0;
 	if (mq->efd < 0) {
 		mq->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -58,16 +58,14 @@ int mdkvfio_group_of(const char *uuid)
 /* Opens the mdev @uuid: container, group, device, in @v. */
 int mdkvfio_open(struct mdkvfio *v, const char *uuid)
 {
-	return mdkvfio_open_in(v, uuid, NULL);
+	return mdkvfio_open_in(v, uuid, -1);
 }
 
 /*
- * Opens the mdev @uuid in @with's container (a copy of its fd: each closes
- * its own), or in a new one when @with is NULL: two devices of one
- * container share their DMA mappings, as two devices passed to one VM do.
+ * Opens @uuid's group and device in the container @container (another
+ * mdkvfio's, which keeps its own fd), or in a new type1v2 container (-1).
  */
-int mdkvfio_open_in(struct mdkvfio *v, const char *uuid,
-		    const struct mdkvfio *with)
+int mdkvfio_open_in(struct mdkvfio *v, const char *uuid, int container)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
 	char path[64];
@@ -79,8 +77,8 @@ int mdkvfio_open_in(struct mdkvfio *v, const char *uuid,
 	v->group_id = mdkvfio_group_of(uuid);
 	if (v->group_id < 0)
 		return v->group_id;
-	if (with)
-		v->container = fcntl(with->container, F_DUPFD_CLOEXEC, 0);
+	if (container >= 0)
+		v->container = fcntl(container, F_DUPFD_CLOEXEC, 0);
 	else
 		v->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (v->container < 0)
@@ -99,8 +97,10 @@ int mdkvfio_open_in(struct mdkvfio *v, const char *uuid,
 		errno = EBUSY;
 		goto err;
 	}
-	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container) ||
-	    (!with && ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU)))
+	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container))
+		goto err;
+	if (container < 0 &&
+	    ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
 		goto err;
 	v->device = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, v->uuid);
 	if (v->device < 0)

@@ -47,6 +47,11 @@ mdk_apt_fresh() {
 	export MDK_APT_UPDATED=1
 }
 
+# Kernel reports that fail a VM run, wherever they appear in the console
+# (run.sh; tools/testing/host/known_splats.sh checks what the known-bug
+# filter leaves against them).
+MDK_KERNEL_REPORTS='WARNING: CPU|------------\[ cut here \]|BUG: |Oops|general protection fault|Kernel panic|UBSAN:|KASAN:|possible circular locking|possible recursive locking|inconsistent lock state|INFO: trying to register non-static key|suspicious RCU usage|sleeping function called from invalid context|blocked for more than [0-9]+ seconds|rcu_.*detected stalls|self-detected stall|soft lockup|hard LOCKUP|unreferenced object 0x|suspected memory leak|Call Trace:|refcount_t: |list_(add|del) corruption|ODEBUG:|DEBUG_LOCKS_WARN_ON'
+
 # Host packages the bed needs (see README: a fresh Debian 12 needs git, make, gcc).
 MDK_HOST_PKGS="qemu-system-x86 busybox-static cpio kmod dwarves xz-utils
 	udev mdevctl libudev-dev pciutils python3 bc flex bison gcc-12 libc6-dev

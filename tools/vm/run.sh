@@ -90,7 +90,11 @@ else
 		-serial "file:$logdir/output.log" </dev/null &
 	qpid=$!
 	if [ -z "$quiet" ]; then
-		tail -n +1 -F --pid=$qpid "$logdir/output.log" 2>/dev/null | grep --line-buffered -v '^MDK-EXIT ' &
+		# The output as the command wrote it: without /init's status
+		# line, nor the newline /init writes before it when that makes
+		# an empty line (the command's output ended with a newline).
+		tail -n +1 -F --pid=$qpid "$logdir/output.log" 2>/dev/null |
+			sed -u -e '/^\r\?$/{N;/\nMDK-EXIT /d;P;D}' -e '/^MDK-EXIT /d' &
 		tpid=$!
 	fi
 	vmrc=0
@@ -100,48 +104,13 @@ fi
 rm -f "$logdir/ivshmem" "$initrd" "$logdir/known-bugs"
 elapsed=$(echo "$(date +%s.%N) - $start" | bc)
 
-# Kernel reports that fail a run, wherever they appear in the console.
-BAD='WARNING: CPU|------------\[ cut here \]|BUG: |Oops|general protection fault|Kernel panic|UBSAN:|KASAN:|possible circular locking|possible recursive locking|inconsistent lock state|INFO: trying to register non-static key|suspicious RCU usage|sleeping function called from invalid context|blocked for more than [0-9]+ seconds|rcu_.*detected stalls|self-detected stall|soft lockup|hard LOCKUP|unreferenced object 0x|suspected memory leak|Call Trace:|refcount_t: |list_(add|del) corruption|ODEBUG:|DEBUG_LOCKS_WARN_ON'
 # Reports of known kernel bugs (tools/vm/known-splats) are blanked out of a
-# copy of the console (line numbers kept) and noted in run.info.
-filter_known() { # CONSOLE -> filtered console on stdout, notes on fd 3
-	awk -F'\t' -v known="$MDK_ROOT/tools/vm/known-splats" '
-		BEGIN {
-			while ((getline l < known) > 0) {
-				if (l ~ /^#/ || l == "") continue
-				n = split(l, f, "\t")
-				k++; name[k] = f[1]; first[k] = f[2]; np[k] = n - 2
-				for (i = 3; i <= n; i++) pat[k, i - 2] = f[i]
-			}
-		}
-		function flush(   i, j, ok, hit) {
-			hit = 0
-			for (i = 1; i <= k && !hit; i++) {
-				if (index(blk[1], first[i]) == 0) continue
-				ok = 1
-				for (j = 1; j <= np[i] && ok; j++) {
-					ok = 0
-					for (b = 1; b <= nb; b++)
-						if (index(blk[b], pat[i, j])) { ok = 1; break }
-				}
-				if (ok) hit = i
-			}
-			for (b = 1; b <= nb; b++) print (hit ? "" : blk[b])
-			if (hit) print "known kernel bug " name[hit] " at console line " start > "/dev/fd/3"
-			nb = 0
-		}
-		{
-			if (!nb) {
-				for (i = 1; i <= k; i++)
-					if (index($0, first[i])) { nb = 1; blk[1] = $0; start = NR; next }
-				print; next
-			}
-			blk[++nb] = $0
-			if (index($0, "</TASK>") || nb > 400) flush()
-		}
-		END { if (nb) flush() }' "$1"
-}
-filter_known "$logdir/console.log" >"$logdir/console.checked" 3>>"$logdir/known-bugs"
+# copy of the console (line numbers kept) and noted in run.info; kernel
+# reports left in it ($MDK_KERNEL_REPORTS, tools/vm/lib.sh) fail the run.
+BAD=$MDK_KERNEL_REPORTS
+awk -v known="$MDK_ROOT/tools/vm/known-splats" -v notes="$logdir/known-bugs" \
+	-f "$MDK_ROOT/tools/vm/known-splats.awk" "$logdir/console.log" >"$logdir/console.checked" ||
+	mdk_die "tools/vm/known-splats.awk failed on $logdir/console.log"
 if [ -s "$logdir/known-bugs" ]; then
 	sed 's/^/known: /' "$logdir/known-bugs" >>"$logdir/run.info"
 	mdk_log "note: $(head -1 "$logdir/known-bugs") (see docs/testbed.md); lockdep is off for the rest of this boot"

@@ -6,7 +6,7 @@
 #   parent 0: upstream counting, max_instances 4, types a and b (b pretty)
 #   parent 1: resource model, bar0 of 64 pages, type x takes 16, no description
 . /opt/mdevkit/lib/tap.sh
-tap_plan 72
+tap_plan 73
 
 TP=/sys/module/mdk_testparent/parameters
 P0=/sys/devices/platform/mdk_testparent.0
@@ -211,6 +211,17 @@ tap_expect_eq OK "$(sysfs_write /sys/bus/platform/drivers/mdk_testparent/bind md
 	rebind_registers_the_parent_again
 tap_expect_eq "4 4" "$(cat $TA/available_instances $TB/available_instances | xargs)" \
 	rebind_starts_with_full_capacity
+# Each mdev holds mdev_core until its release has run, so that module exit
+# never frees code a release is still running (it used to wait on a counter
+# the release decremented before returning).
+R0=$(cat /sys/module/mdev_core/refcnt)
+sysfs_write $TA/create 6a6a6a6a-0000-4000-8000-000000000001 >/dev/null
+sysfs_write $TA/create 6a6a6a6a-0000-4000-8000-000000000002 >/dev/null
+R1=$(cat /sys/module/mdev_core/refcnt)
+sysfs_write /sys/bus/mdev/devices/6a6a6a6a-0000-4000-8000-000000000001/remove 1 >/dev/null
+sysfs_write /sys/bus/mdev/devices/6a6a6a6a-0000-4000-8000-000000000002/remove 1 >/dev/null
+R2=$(cat /sys/module/mdev_core/refcnt)
+tap_expect_eq "+2 +0" "+$((R1 - R0)) +$((R2 - R0))" each_mdev_holds_mdev_core_until_released
 tap_run_fails unload_is_refused_while_parents_exist rmmod mdev_core
 tap_expect_eq OK "$(sysfs_write $TP/del_device 1)" del_device_removes_a_parent_with_mdevs
 tap_expect_eq 0 "$(nr_mdevs)" no_mdev_is_left

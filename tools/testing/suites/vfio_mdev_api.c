@@ -238,6 +238,82 @@ TEST_F(vt, set_irqs_refusals_change_nothing)
 #undef EVTRIG
 }
 
+/*
+ * MASK and UNMASK with every data type and count 0, 1, 2 and past the
+ * vectors, on every index, with the vectors of that index enabled and not:
+ * a call without the data its header promises (count 0) or an eventfd
+ * where only INTx UNMASK takes one is refused (vfio-pci: INTx takes
+ * start 0, count 1 only), and nothing oopses. Before a fix, DATA_EVENTFD
+ * with count 0 dereferenced the NULL data with the device's lock held.
+ */
+TEST_F(vt, set_irqs_mask_unmask_every_data_type_and_count)
+{
+	static const uint32_t types[] = { VFIO_IRQ_SET_DATA_EVENTFD,
+		VFIO_IRQ_SET_DATA_NONE, VFIO_IRQ_SET_DATA_BOOL };
+	static const uint32_t actions[] = { VFIO_IRQ_SET_ACTION_MASK,
+		VFIO_IRQ_SET_ACTION_UNMASK };
+	static const unsigned int nvec[] = { 1, VT_NR_MSI, VT_NR_MSIX };
+	struct {
+		struct vfio_irq_set set;
+		int32_t data[VT_NR_MSIX + 2];
+	} s;
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	unsigned int index, t, a, c, on;
+	int fds[VT_NR_MSIX];
+
+	ASSERT_GE(efd, 0);
+	for (c = 0; c < VT_NR_MSIX; c++)
+		fds[c] = efd;
+	for (on = 0; on < 2; on++) {
+		for (index = 0; index <= VFIO_PCI_MSIX_IRQ_INDEX; index++) {
+			unsigned int counts[] = { 0, 1, 2, nvec[index],
+						  nvec[index] + 1 };
+
+			if (on)
+				ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, index, 0,
+								  nvec[index], fds));
+			for (t = 0; t < 3; t++)
+			for (a = 0; a < 2; a++)
+			for (c = 0; c < 5; c++) {
+				int ret, want_ok;
+
+				memset(&s, 0, sizeof(s));
+				s.set.argsz = sizeof(s);
+				s.set.flags = types[t] | actions[a];
+				s.set.index = index;
+				s.set.count = counts[c];
+				s.data[0] = -1;	/* an eventfd of "none" */
+				ret = ioctl(self->v.device, VFIO_DEVICE_SET_IRQS,
+					    &s) ? -errno : 0;
+				TH_LOG("on %u index %u type %#x action %#x count %u: %d",
+				       on, index, types[t], actions[a],
+				       counts[c], ret);
+				if (counts[c] > nvec[index]) {
+					ASSERT_EQ(-EINVAL, ret);
+					continue;
+				}
+				/* INTx: start 0, count 1, as vfio-pci. */
+				want_ok = index != VFIO_PCI_INTX_IRQ_INDEX ||
+					  counts[c] == 1;
+				if (types[t] == VFIO_IRQ_SET_DATA_EVENTFD)
+					want_ok = index == VFIO_PCI_INTX_IRQ_INDEX &&
+						  actions[a] ==
+						  VFIO_IRQ_SET_ACTION_UNMASK &&
+						  counts[c] == 1;
+				ASSERT_EQ(want_ok ? 0 : -EINVAL, ret);
+			}
+			if (on)
+				ASSERT_EQ(0, mdkvfio_irq_disable(&self->v, index));
+		}
+	}
+	/* The device still works: MSI-X delivers after all of that. */
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, VFIO_PCI_MSIX_IRQ_INDEX, 0,
+					  1, &efd));
+	ASSERT_EQ(0, vt_raise(&self->v, 0));
+	ASSERT_EQ(1, vt_fired(efd, 1000));
+	close(efd);
+}
+
 static uint32_t cfg32(struct __test_metadata *_metadata, struct mdkvfio *v,
 		      unsigned int off)
 {

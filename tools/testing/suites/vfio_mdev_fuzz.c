@@ -1866,7 +1866,7 @@ static int vf_open(struct fz_worker *w, struct fz_vf *vf, const char *uuid,
 	int ret, err = 0;
 
 	vf->req = vf->qefd = -1;
-	ret = mdkvfio_open_in(&vf->v, uuid, with ? &with->v : NULL);
+	ret = mdkvfio_open_in(&vf->v, uuid, with ? with->v.container : -1);
 	if (ret)
 		return ret;
 	for (i = 0; i < FZ_NREG; i++) {
