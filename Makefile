@@ -17,6 +17,8 @@
 #   make bench [KVER=...]     create+remove cost, mdev_core vs the kernel's
 #                             mdev.ko, in one VM run (tools/vm/bench.sh)
 #   make kunit                KUnit suites on UML
+#   make fuzz [SECONDS=600] [KVER=debug] [SEED=N] [AVOID=known1,...]
+#                             the vfio_mdev/card fuzzer (docs/fuzz.md)
 #   make extmod M=<dir> [KVER=...]  build an out-of-tree parent against
 #                             mdevkit's headers and symbols
 #   make modules KVER=6.12    modules for a bed kernel (in build/6.12/)
@@ -37,7 +39,7 @@ PREFIX ?= /usr/local
 # ($U, $(...)) nor pastes it into a recipe line (quotes, #, newlines).  Each
 # variable becomes a simple one holding its unexpanded text, exported; the
 # recipes read it from their environment ("$$CMD").
-USER_VARS := KVER CMD EXTRA TIMEOUT M DESTDIR PREFIX
+USER_VARS := KVER CMD EXTRA TIMEOUT M DESTDIR PREFIX SECONDS SEED AVOID
 $(foreach v,$(USER_VARS),$(eval override $(v) := $$(value $(v))))
 BED_KVER := $(or $(KVER),$(shell tools/vm/kernel.sh list | head -1))
 export $(USER_VARS) BED_KVER
@@ -78,9 +80,15 @@ bench:
 kunit:
 	@bash kunit/run.sh
 
+# The VM gets the fuzzing time plus boot, module loads, shutdown and the
+# debug kernel's kmemleak scans.
+fuzz:
+	@s=$${SECONDS:-600}; $(VM)/run.sh -k "$${KVER:-debug}" -t $$((s + 420)) -n fuzz -- \
+		"/opt/mdevkit/tests/vfio_mdev_fuzz --seconds $$s$${SEED:+ --seed $$SEED}$${AVOID:+ --avoid $$AVOID}"
+
 clean:
 	rm -rf build
 	@if [ -d /lib/modules/$(shell uname -r)/build ]; then \
 		$(MAKE) -C /lib/modules/$(shell uname -r)/build M=$(CURDIR) clean >/dev/null; fi
 
-.PHONY: all modules tools extmod install vm-run vm-shell check demo bench kunit clean
+.PHONY: all modules tools extmod install vm-run vm-shell check demo bench kunit fuzz clean
