@@ -105,7 +105,7 @@ TEST_F_TIMEOUT(races, reset_racing_unmap_unpins_each_page_once, 400)
 {
 	pthread_barrier_t go;
 	unsigned int i;
-	double end = now() + 60;
+	double end = now() + 30;
 
 	ASSERT_EQ(0, pthread_barrier_init(&go, NULL, 2));
 	for (i = 0; now() < end; i++) {
@@ -177,7 +177,7 @@ TEST_F_TIMEOUT(races, unmap_while_two_cards_pin_the_range, 400)
 	struct pinner pa = { .vf = &self->a }, pb = { .vf = &self->b };
 	pthread_t ta, tb;
 	unsigned int i;
-	double end = now() + 60;
+	double end = now() + 30;
 
 	ASSERT_EQ(0, mdkcard_open_in(&self->b, self->uuid[1], DATA, &self->a));
 	ASSERT_EQ(0, mdkvfio_map_dma(&self->a.v, self->r, R_IOVA, R_SIZE));
