@@ -175,8 +175,12 @@ static int mdk_vdev_reset(struct mdk_vdev *vdev)
 	/*
 	 * A function reset with its config space saved and restored around
 	 * it, as vfio-pci's: BARs and command survive; the device's own state,
-	 * the MSI-X table and pending interrupts do not.
+	 * the MSI-X table and pending interrupts do not. As vfio-pci, the
+	 * BARs' mappings are zapped and fault back in afterwards.
 	 */
+	down_write(&vdev->memory_lock);
+	mdk_vdev_zap(vdev);
+	up_write(&vdev->memory_lock);
 	mdk_vdev_irqs_reset(vdev);
 	if (vdev->ops->reset)
 		vdev->ops->reset(vdev);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vfio_mdev region access: read() and write() on config space and BARs,
- * and mmap() of passthrough ranges.
+ * vfio_mdev region access: read() and write() on config space and BARs
+ * (mmap: vdev_mmap.c).
  *
  * An access of 1, 2, 4 or 8 bytes is one access, at whatever alignment the
  * user made it: it is split only where it crosses a range boundary, and a
@@ -11,9 +11,7 @@
  */
 
 #include <linux/io.h>
-#include <linux/mm.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 #include <mdevkit/compat.h>
 
 #include "vfio_mdev_priv.h"
@@ -76,6 +74,27 @@ static void mdk_vdev_cfg_written(struct mdk_vdev *vdev, unsigned int off,
 		mdk_vdev_msix_control(vdev);
 }
 
+/*
+ * A piece of a config write. One that touches the command register holds
+ * memory_lock for writing, and zaps the mappings when it leaves memory
+ * decode off, as vfio-pci does: they fault back in once it is on again.
+ */
+static int mdk_vdev_cfg_write(struct mdk_vdev *vdev, unsigned int off,
+			      const u64 *val, unsigned int n)
+{
+	int ret;
+
+	if (off >= PCI_COMMAND + 2 || off + n <= PCI_COMMAND)
+		return mdk_vcfg_write(&vdev->cfg, off, val, n);
+	down_write(&vdev->memory_lock);
+	ret = mdk_vcfg_write(&vdev->cfg, off, val, n);
+	if (!ret && !(get_unaligned_le16(&vdev->cfg.data[PCI_COMMAND]) &
+		      PCI_COMMAND_MEMORY))
+		mdk_vdev_zap(vdev);
+	up_write(&vdev->memory_lock);
+	return ret;
+}
+
 static ssize_t mdk_vdev_cfg_rw(struct mdk_vdev *vdev, char __user *ubuf,
 			       size_t count, u64 pos, bool write)
 {
@@ -93,7 +112,8 @@ static ssize_t mdk_vdev_cfg_rw(struct mdk_vdev *vdev, char __user *ubuf,
 		if (write) {
 			ret = mdk_vdev_copy_in(&val, ubuf + done, n);
 			if (!ret)
-				ret = mdk_vcfg_write(&vdev->cfg, pos + done, &val, n);
+				ret = mdk_vdev_cfg_write(vdev, pos + done, &val,
+							 n);
 			if (ret)
 				return ret;
 			mdk_vdev_cfg_written(vdev, pos + done, n);
@@ -324,78 +344,4 @@ void mdk_vdev_enable_decode(struct mdk_vdev *vdev)
 			cmd |= PCI_COMMAND_MEMORY;
 	}
 	put_unaligned_le16(cmd, &vdev->cfg.data[PCI_COMMAND]);
-}
-
-static int mdk_vdev_mmap_range(struct vm_area_struct *vma, unsigned long at,
-			       const struct mdk_vdev_range *r, u64 off, u64 len)
-{
-	unsigned long pfn;
-	u64 done;
-	int ret;
-
-	if (r->phys) {
-		pfn = (r->phys + off) >> PAGE_SHIFT;
-		return io_remap_pfn_range(vma, at, pfn, len, vma->vm_page_prot);
-	}
-	for (done = 0; done < len; done += PAGE_SIZE) {
-		ret = vm_insert_page(vma, at + done,
-				     vmalloc_to_page(r->mem + off + done));
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/**
- * mdk_vdev_mmap() - vfio_device_ops.mmap
- * @vfio: the device
- * @vma: a shared mapping of passthrough ranges of one BAR
- *
- * The mapping must start and end on page boundaries inside one run of
- * adjacent passthrough ranges with one kind of backing (memory or MMIO).
- *
- * Context: process, mmap lock held for write.
- * Return: 0, or -EINVAL for anything else.
- */
-int mdk_vdev_mmap(struct vfio_device *vfio, struct vm_area_struct *vma)
-{
-	struct mdk_vdev *vdev = mdk_vdev_of(vfio);
-	unsigned int index = vma->vm_pgoff >>
-			     (MDK_VDEV_OFFSET_SHIFT - PAGE_SHIFT);
-	u64 off = (vma->vm_pgoff << PAGE_SHIFT) & MDK_VDEV_OFFSET_MASK;
-	u64 len = vma->vm_end - vma->vm_start;
-	const struct mdk_vdev_bar_state *st;
-	int first, i, ret;
-	u64 pos;
-
-	if (index > VFIO_PCI_BAR5_REGION_INDEX || !(vma->vm_flags & VM_SHARED))
-		return -EINVAL;
-	st = &vdev->bars[index];
-	if (!st->layout.size)
-		return -EINVAL;
-	first = mdk_vbar_mmap_range(&st->layout, off, len);
-	if (first < 0)
-		return first;
-	for (i = first, pos = off; pos < off + len; i++) {
-		const struct mdk_vdev_range *r = &st->ranges[i];
-
-		if (!r->phys != !st->ranges[first].phys)
-			return -EINVAL;
-		pos = r->offset + r->size;
-	}
-	if (st->ranges[first].phys)
-		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	mdk_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	for (i = first, pos = off; pos < off + len; i++) {
-		const struct mdk_vdev_range *r = &st->ranges[i];
-		u64 start = pos - r->offset;
-		u64 n = min(r->size - start, off + len - pos);
-
-		ret = mdk_vdev_mmap_range(vma, vma->vm_start + (pos - off), r,
-					  start, n);
-		if (ret)
-			return ret;
-		pos += n;
-	}
-	return 0;
 }

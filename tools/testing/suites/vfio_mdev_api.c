@@ -471,6 +471,65 @@ TEST_F(vt, out_of_range_changes_nothing)
 	ASSERT_EQ(-EINVAL, mdkvfio_pread(&self->v, 0, buf, 4, VT_MSIX_TABLE + 2));
 }
 
+/*
+ * As vfio-pci: with memory decode off, the BARs' mappings are zapped and
+ * an access gets SIGBUS; on again, the same pages fault back in.
+ */
+TEST_F(vt, mmap_sigbus_while_memory_decode_off)
+{
+	uint8_t one = 0x42, two = 0x43;
+	volatile uint8_t *map, *m4;
+
+	map = vt_mmap(self, 0, 0x1000, 0x2000);
+	ASSERT_NE(NULL, map);
+	ASSERT_EQ(0, vt_sigbus(map + 0x10, &one));
+	ASSERT_EQ(0, vt_sigbus(map + 0x1010, &two));
+	ASSERT_EQ(0, vt_command(&self->v, PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(1, vt_sigbus(map + 0x10, NULL));
+	ASSERT_EQ(1, vt_sigbus(map + 0x1010, &one));
+	/* I/O decode or INTx Disable writes do not bring them back. */
+	ASSERT_EQ(0, vt_command(&self->v, PCI_COMMAND_INTX_DISABLE, 1));
+	ASSERT_EQ(1, vt_sigbus(map + 0x10, NULL));
+	ASSERT_EQ(0, vt_command(&self->v, PCI_COMMAND_MEMORY, 1));
+	ASSERT_EQ(0, vt_sigbus(map + 0x10, NULL));
+	ASSERT_EQ(0x42, map[0x10]);
+	ASSERT_EQ(0x43, map[0x1010]);
+	/* A mapping made while decode is off faults too. */
+	ASSERT_EQ(0, vt_command(&self->v, PCI_COMMAND_MEMORY, 0));
+	m4 = vt_mmap(self, 0, 0x4000, 0x1000);
+	ASSERT_NE(NULL, m4);
+	ASSERT_EQ(1, vt_sigbus(m4, NULL));
+	ASSERT_EQ(0, vt_command(&self->v, PCI_COMMAND_MEMORY, 1));
+	ASSERT_EQ(0, vt_sigbus(m4, &one));
+}
+
+/*
+ * As vfio-pci: a reset zaps the mappings too; the next access takes a
+ * page fault and finds the same page.
+ */
+TEST_F(vt, mmap_refaults_after_reset)
+{
+	volatile uint8_t *map;
+	uint8_t val = 0x5c;
+	long before, after;
+
+	map = vt_mmap(self, 0, 0x1000, 0x1000);
+	ASSERT_NE(NULL, map);
+	ASSERT_EQ(0, vt_sigbus(map, &val));
+	before = vt_minflt();
+	(void)map[1];
+	after = vt_minflt();
+	ASSERT_EQ(before, after);	/* mapped: no fault */
+	ASSERT_EQ(0, mdkvfio_reset(&self->v));
+	before = vt_minflt();
+	(void)map[1];
+	after = vt_minflt();
+	if (after == before)
+		TH_LOG("no page fault after the reset: the mapping survived it");
+	ASSERT_LT(before, after);
+	ASSERT_EQ(0x5c, map[0]);
+}
+
 TEST_F(vt, mmap_only_passthrough)
 {
 	static const struct {
