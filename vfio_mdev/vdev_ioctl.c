@@ -107,7 +107,9 @@ static int mdk_vdev_get_region_info(struct mdk_vdev *vdev,
 
 	if (copy_from_user(&info, arg, minsz))
 		return -EFAULT;
-	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_REGIONS)
+	/* As vfio-pci: no VGA region without VGA (a ROM is size 0). */
+	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_REGIONS ||
+	    info.index == VFIO_PCI_VGA_REGION_INDEX)
 		return -EINVAL;
 	info.offset = MDK_VDEV_OFFSET(info.index);
 	info.flags = mdk_vdev_region_size(vdev, info.index, &info.size);

@@ -7,7 +7,9 @@
  * user made it: it is split only where it crosses a range boundary, and a
  * trapped range's callback sees the size and offset of its part. Longer
  * accesses are cut into naturally aligned pieces of up to 8 bytes. Config
- * space takes pieces of up to 4 bytes. Anything beyond a region is -EINVAL.
+ * space takes pieces of up to 4 bytes. The ends of regions are vfio-pci's:
+ * a BAR access running past the end is cut short, config space's is
+ * -EFAULT, and 0 bytes is 0.
  */
 
 #include <linux/io.h>
@@ -102,8 +104,11 @@ static ssize_t mdk_vdev_cfg_rw(struct mdk_vdev *vdev, char __user *ubuf,
 	u64 val = 0;
 	int ret;
 
+	/* As vfio-pci: nothing to do is 0 anywhere; beyond the end -EFAULT. */
+	if (!count)
+		return 0;
 	if (pos >= vdev->cfg.size || count > vdev->cfg.size - pos)
-		return -EINVAL;
+		return -EFAULT;
 	while (done < count) {
 		unsigned int n = mdk_vdev_chunk(pos + done, count - done, 4);
 
@@ -241,8 +246,15 @@ static ssize_t mdk_vdev_bar_rw(struct mdk_vdev *vdev, unsigned int bar,
 	size_t done = 0;
 	int ret;
 
-	if (!size || pos >= size || count > size - pos)
+	/*
+	 * As vfio-pci: at or past the end -EINVAL; one that runs past it is
+	 * cut short there; 0 bytes is 0.
+	 */
+	if (!size || pos >= size)
 		return -EINVAL;
+	count = min_t(u64, count, size - pos);
+	if (!count)
+		return 0;
 	/* As vfio-pci: no access while the command register disables it. */
 	if (!(get_unaligned_le16(&vdev->cfg.data[PCI_COMMAND]) &
 	      vdev->bars[bar].decode))
@@ -275,7 +287,7 @@ static ssize_t mdk_vdev_rw(struct mdk_vdev *vdev, char __user *ubuf,
 	u64 pos = *ppos & MDK_VDEV_OFFSET_MASK;
 	ssize_t ret;
 
-	if (*ppos < 0 || !count)
+	if (*ppos < 0)
 		return -EINVAL;
 	mutex_lock(&vdev->lock);
 	if (index <= VFIO_PCI_BAR5_REGION_INDEX)
@@ -298,8 +310,13 @@ static ssize_t mdk_vdev_rw(struct mdk_vdev *vdev, char __user *ubuf,
  * @ppos: region offset (index << 40 | offset)
  *
  * Context: process.
- * Return: @count, or -EINVAL (no such region, beyond it, bad MSI-X table
- * access), -EIO (the BAR's decoding is off), -EFAULT or the parent's error.
+ * As vfio-pci: an access that runs past the end of a BAR is cut short
+ * there; one of 0 bytes is 0.
+ *
+ * Return: the bytes done (@count, or fewer at a BAR's end), or -EINVAL (no
+ * such region, at or past a BAR's end, bad MSI-X table access), -EFAULT
+ * (beyond config space, or a bad buffer), -EIO (the BAR's decoding is off)
+ * or the parent's error.
  */
 ssize_t mdk_vdev_read(struct vfio_device *vfio, char __user *buf,
 		      size_t count, loff_t *ppos)

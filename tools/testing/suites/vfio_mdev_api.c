@@ -92,6 +92,8 @@ TEST_F(vt, region_info)
 	unsigned int i;
 
 	for (i = 0; i < VFIO_PCI_NUM_REGIONS; i++) {
+		if (i == VFIO_PCI_VGA_REGION_INDEX)
+			continue;
 		ASSERT_EQ(0, mdkvfio_region(&self->v, i, &r));
 		TH_LOG("region %u", i);
 		ASSERT_EQ(want[i].size, r.size);
@@ -107,6 +109,22 @@ TEST_F(vt, region_info)
 	ASSERT_EQ(0x2000, r.areas[1].size);
 	ASSERT_EQ(-EINVAL, mdkvfio_region(&self->v, VFIO_PCI_NUM_REGIONS, &r));
 	ASSERT_EQ(-EINVAL, mdkvfio_region(&self->v, 0xffffffff, &r));
+}
+
+/*
+ * As vfio-pci: a function without VGA has no VGA region (-EINVAL), while
+ * one without a ROM has a ROM region of size 0 with no flags.
+ */
+TEST_F(vt, absent_vga_and_rom_regions_as_vfio_pci)
+{
+	struct mdkvfio_region r;
+
+	ASSERT_EQ(-EINVAL, mdkvfio_region(&self->v, VFIO_PCI_VGA_REGION_INDEX,
+					  &r));
+	ASSERT_EQ(0, mdkvfio_region(&self->v, VFIO_PCI_ROM_REGION_INDEX, &r));
+	ASSERT_EQ(0, r.size);
+	ASSERT_EQ(0, r.flags);
+	ASSERT_EQ(-EINVAL, mdkvfio_region(&self->v, VFIO_PCI_NUM_REGIONS, &r));
 }
 
 TEST_F(vt, region_info_argsz_contract)
@@ -322,9 +340,9 @@ TEST_F(vt, config_write_masks_and_bar_sizing)
 	ASSERT_EQ(0, vt_cfg_write(&self->v, PCI_INTERRUPT_LINE, &val, 1));
 	ASSERT_EQ(0x0b, cfg32(_metadata, &self->v, 0x3c) & 0xff);
 	ASSERT_EQ(1, (cfg32(_metadata, &self->v, 0x3c) >> 8) & 0xff);
-	/* Beyond config space. */
-	ASSERT_EQ(-EINVAL, vt_cfg_write(&self->v, 4096, &val, 1));
-	ASSERT_EQ(-EINVAL, vt_cfg_read(&self->v, 4094, &val, 4));
+	/* Beyond config space: -EFAULT, as vfio-pci. */
+	ASSERT_EQ(-EFAULT, vt_cfg_write(&self->v, 4096, &val, 1));
+	ASSERT_EQ(-EFAULT, vt_cfg_read(&self->v, 4094, &val, 4));
 }
 
 TEST_F(vt, command_decode_gates_bar_access)
@@ -452,23 +470,63 @@ TEST_F(vt, out_of_range_changes_nothing)
 {
 	uint8_t buf[16] = { 1, 2, 3, 4, 5, 6, 7, 8 }, back[16];
 
-	ASSERT_EQ(-EINVAL, mdkvfio_pwrite(&self->v, 0, buf, 2, VT_BAR0_SIZE - 1));
 	ASSERT_EQ(-EINVAL, mdkvfio_pwrite(&self->v, 0, buf, 1, VT_BAR0_SIZE));
 	ASSERT_EQ(-EINVAL, mdkvfio_pread(&self->v, 0, buf, 8, ~0ULL >> 24));
 	ASSERT_EQ(-EINVAL, mdkvfio_pread(&self->v, 1, buf, 4, 0));
 	ASSERT_EQ(-EINVAL, mdkvfio_pread(&self->v, 3, buf, 4, 0));
 	ASSERT_EQ(-EINVAL, mdkvfio_pread(&self->v, VFIO_PCI_ROM_REGION_INDEX,
 					 buf, 4, 0));
+	ASSERT_EQ(-EINVAL, mdkvfio_pwrite(&self->v, VFIO_PCI_ROM_REGION_INDEX,
+					  buf, 4, 0));
 	ASSERT_EQ(-EINVAL, mdkvfio_pread(&self->v, VFIO_PCI_VGA_REGION_INDEX,
 					 buf, 4, 0));
 	ASSERT_EQ(-EINVAL, mdkvfio_pread(&self->v, 9, buf, 4, 0));
-	ASSERT_EQ(-EINVAL, mdkvfio_pwrite(&self->v, 4, buf, 8, 0xfc));
 	/* The last byte before the end was not touched by the refusals. */
 	ASSERT_EQ(1, mdkvfio_pread(&self->v, 0, back, 1, VT_BAR0_SIZE - 1));
 	ASSERT_EQ(0, back[0]);
 	/* MSI-X table: only aligned dwords and qwords. */
 	ASSERT_EQ(-EINVAL, mdkvfio_pwrite(&self->v, 0, buf, 2, VT_MSIX_TABLE));
 	ASSERT_EQ(-EINVAL, mdkvfio_pread(&self->v, 0, buf, 4, VT_MSIX_TABLE + 2));
+}
+
+/*
+ * The ends of regions as vfio-pci's (vfio_pci_bar_rw(), vfio_pci_config_rw()):
+ * a BAR access that runs past the end is cut short there, one at or past
+ * the end is -EINVAL; config space past its end is -EFAULT; 0 bytes is 0
+ * (even with decoding off), except at or past a BAR's end.
+ */
+TEST_F(vt, region_ends_as_vfio_pci)
+{
+	uint8_t buf[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, back[8];
+
+	/* A 2-byte write at the last byte writes that byte. */
+	ASSERT_EQ(1, mdkvfio_pwrite(&self->v, 0, buf, 2, VT_BAR0_SIZE - 1));
+	memset(back, 0, sizeof(back));
+	ASSERT_EQ(4, mdkvfio_pread(&self->v, 0, back, 8, VT_BAR0_SIZE - 4));
+	ASSERT_EQ(1, back[3]);
+	ASSERT_EQ(0, back[4]);
+	/* The I/O BAR the same. */
+	ASSERT_EQ(4, mdkvfio_pwrite(&self->v, 4, buf, 8, VT_BAR4_SIZE - 4));
+	ASSERT_EQ(4, mdkvfio_pread(&self->v, 4, back, 8, VT_BAR4_SIZE - 4));
+	ASSERT_EQ(0, memcmp(buf, back, 4));
+	ASSERT_EQ(-EINVAL, mdkvfio_pread(&self->v, 4, back, 1, VT_BAR4_SIZE));
+	/* Nothing asked, nothing done. */
+	ASSERT_EQ(0, mdkvfio_pread(&self->v, 0, back, 0, 0));
+	ASSERT_EQ(0, mdkvfio_pwrite(&self->v, 2, buf, 0, VT_BAR2_SIZE - 1));
+	ASSERT_EQ(-EINVAL, mdkvfio_pread(&self->v, 0, back, 0, VT_BAR0_SIZE));
+	ASSERT_EQ(0, mdkvfio_pread(&self->v, VFIO_PCI_CONFIG_REGION_INDEX, back,
+				   0, 0));
+	ASSERT_EQ(0, mdkvfio_pwrite(&self->v, VFIO_PCI_CONFIG_REGION_INDEX, buf,
+				    0, 8192));
+	ASSERT_EQ(0, vt_command(&self->v, PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(0, mdkvfio_pread(&self->v, 0, back, 0, 0));
+	ASSERT_EQ(-EIO, mdkvfio_pread(&self->v, 0, back, 1, 0));
+	ASSERT_EQ(0, vt_command(&self->v, PCI_COMMAND_MEMORY, 1));
+	/* Config space: past the end is -EFAULT, not cut short. */
+	ASSERT_EQ(-EFAULT, mdkvfio_pread(&self->v, VFIO_PCI_CONFIG_REGION_INDEX,
+					 back, 8, 4092));
+	ASSERT_EQ(-EFAULT, mdkvfio_pwrite(&self->v, VFIO_PCI_CONFIG_REGION_INDEX,
+					  buf, 1, 4096));
 }
 
 /*
