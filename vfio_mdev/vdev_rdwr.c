@@ -74,6 +74,23 @@ static void mdk_vdev_cfg_written(struct mdk_vdev *vdev, unsigned int off,
 
 	if (vdev->msix_cap && off < ctrl + 2 && off + len > ctrl)
 		mdk_vdev_msix_control(vdev);
+	if (off < PCI_COMMAND + 2 && off + len > PCI_COMMAND)
+		mdk_vdev_intx_command(vdev);
+}
+
+/* After a config read: PCI_STATUS_INTERRUPT is the INTx line's state. */
+static void mdk_vdev_cfg_read_status(struct mdk_vdev *vdev, unsigned int off,
+				     u64 *val, unsigned int len)
+{
+	u8 *status;
+
+	if (off > PCI_STATUS || off + len <= PCI_STATUS)
+		return;
+	status = (u8 *)val + (PCI_STATUS - off);
+	if (mdk_vdev_intx_asserted(vdev))
+		*status |= PCI_STATUS_INTERRUPT;
+	else
+		*status &= ~PCI_STATUS_INTERRUPT;
 }
 
 /*
@@ -124,8 +141,11 @@ static ssize_t mdk_vdev_cfg_rw(struct mdk_vdev *vdev, char __user *ubuf,
 			mdk_vdev_cfg_written(vdev, pos + done, n);
 		} else {
 			ret = mdk_vcfg_read(&vdev->cfg, pos + done, &val, n);
-			if (!ret)
+			if (!ret) {
+				mdk_vdev_cfg_read_status(vdev, pos + done,
+							 &val, n);
 				ret = mdk_vdev_copy_out(ubuf + done, &val, n);
+			}
 			if (ret)
 				return ret;
 		}

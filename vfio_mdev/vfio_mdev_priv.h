@@ -49,7 +49,10 @@ struct mdk_vdev_bar_state {
  *	MSI-X), or -1 when none is enabled
  * @intx_trigger: INTx eventfd
  * @intx_masked: INTx is masked (by the user, or automatically on delivery)
- * @intx_pending: INTx was raised while masked
+ * @intx_pending: INTx was raised while masked or disabled
+ * @intx_disabled: the command register's INTx Disable, as last written
+ * @intx_asserted: the emulated INTx line is asserted: raised, and not yet
+ *	unmasked since (PCI_STATUS_INTERRUPT)
  * @intx_unmask: the virqfd unmasking INTx, if the user gave one
  * @msi_trigger: MSI eventfds (info.msi_vectors entries)
  * @msi_masked: per-vector mask set with VFIO_IRQ_SET_ACTION_MASK
@@ -67,6 +70,8 @@ struct mdk_vdev_irqs {
 	struct eventfd_ctx *intx_trigger;
 	bool intx_masked;
 	bool intx_pending;
+	bool intx_disabled;
+	bool intx_asserted;
 	struct virqfd *intx_unmask;
 	struct eventfd_ctx **msi_trigger;
 	unsigned long msi_masked;
@@ -157,6 +162,8 @@ void mdk_vdev_irqs_reset(struct mdk_vdev *vdev);
 int mdk_vdev_irq_count(const struct mdk_vdev *vdev, unsigned int index);
 int mdk_vdev_set_irqs(struct mdk_vdev *vdev, unsigned long arg);
 void mdk_vdev_msix_control(struct mdk_vdev *vdev);
+void mdk_vdev_intx_command(struct mdk_vdev *vdev);
+bool mdk_vdev_intx_asserted(struct mdk_vdev *vdev);
 int mdk_vdev_msix_access(struct mdk_vdev *vdev, u64 offset, void *buf,
 			 unsigned int len, bool write);
 void mdk_vdev_request(struct vfio_device *vfio, unsigned int count);
