@@ -237,10 +237,18 @@ TEST_F(card, tail_beyond_the_ring_and_reset)
 		.dst = mdkcard_iova(&self->vf, buf),
 	};
 	struct mdk_card_comp c;
+	uint32_t err = 0;
+	int i;
 
 	*tail = MDKCARD_RING + 5;
-	usleep(50000);
-	ASSERT_EQ(MDK_CARD_QERR_TAIL, mdkcard_reg(&self->vf, MDK_CARD_Q(0) + MDK_CARD_Q_ERROR));
+	/* The engine polls: up to 1 ms idle, more on a loaded (TCG) VM. */
+	for (i = 0; i < 200; i++) {
+		err = mdkcard_reg(&self->vf, MDK_CARD_Q(0) + MDK_CARD_Q_ERROR);
+		if (err == MDK_CARD_QERR_TAIL)
+			break;
+		usleep(10000);
+	}
+	ASSERT_EQ(MDK_CARD_QERR_TAIL, err);
 	*tail = 0;
 	ASSERT_EQ(0, mdkcard_run(&self->vf, 0, &d, &c));
 	ASSERT_EQ(MDK_CARD_ST_SUCCESS, c.status);
