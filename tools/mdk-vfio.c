@@ -122,8 +122,14 @@ static int show_regions(struct mdkvfio *v, struct mdkvfio_region *regions)
 		struct mdkvfio_region *r = &regions[i];
 
 		ret = mdkvfio_region(v, i, r);
-		if (ret)
+		if (ret == -EINVAL) {
+			/* An absent region (VGA, as vfio-pci without VGA). */
+			memset(r, 0, sizeof(*r));
+			r->index = i;
+			r->offset = (uint64_t)i << 40;
+		} else if (ret) {
 			return ret;
+		}
 		if (json) {
 			jopen(NULL, '{');
 			jnum("index", i);

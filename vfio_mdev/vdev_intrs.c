@@ -11,10 +11,12 @@
  *
  * What vfio-pci leaves to the host kernel, vfio_mdev does to its virtual
  * function: enabling MSI-X sets MSI-X Enable in config space and unmasks
- * each vector given an eventfd in the virtual table; disabling reverses it.
- * A vector masked in the table (by a write to the table, by Function Mask,
- * or by VFIO_IRQ_SET_ACTION_MASK) is held in the PBA and delivered when
- * unmasked. MSI vectors are masked with the ioctl only. DATA_NONE and
+ * each vector given an eventfd in the virtual table; enabling MSI sets MSI
+ * Enable and Multiple Message Enable; disabling reverses it. The command
+ * register's INTx Disable masks INTx as in vfio-pci, and PCI_STATUS_INTERRUPT
+ * reads whether the emulated line is asserted. A vector masked in the
+ * table (by a write to the table, by Function Mask, or by
+ * VFIO_IRQ_SET_ACTION_MASK) is held in the PBA and delivered when unmasked. MSI vectors are masked with the ioctl only. DATA_NONE and
  * DATA_BOOL triggers go through the same delivery as a parent's raise, so
  * they honour masks. ERR and REQ take triggers only, as in vfio-pci.
  *
@@ -23,8 +25,10 @@
  * parent's raise touches. Eventfds are looked up and released outside it.
  */
 
+#include <linux/bitfield.h>
 #include <linux/bitmap.h>
 #include <linux/eventfd.h>
+#include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <mdevkit/compat.h>
@@ -115,13 +119,18 @@ int mdk_vdev_irq_count(const struct mdk_vdev *vdev, unsigned int index)
 	}
 }
 
-/* Delivery, irq_lock held. */
+/*
+ * Delivery, irq_lock held. INTx is a level: raised, it stays asserted
+ * until the user unmasks it (its EOI); held pending while masked or while
+ * the command register's INTx Disable is set.
+ */
 static void mdk_vdev_intx_raise_locked(struct mdk_vdev *vdev)
 {
 	struct mdk_vdev_irqs *irqs = &vdev->irqs;
 
 	lockdep_assert_held(&vdev->irq_lock);
-	if (irqs->intx_masked) {
+	irqs->intx_asserted = true;
+	if (irqs->intx_masked || irqs->intx_disabled) {
 		irqs->intx_pending = true;
 		return;
 	}
@@ -133,11 +142,55 @@ static void mdk_vdev_intx_unmask_locked(struct mdk_vdev *vdev)
 {
 	struct mdk_vdev_irqs *irqs = &vdev->irqs;
 
+	lockdep_assert_held(&vdev->irq_lock);
 	irqs->intx_masked = false;
-	if (irqs->intx_pending) {
+	irqs->intx_asserted = irqs->intx_pending;
+	if (irqs->intx_pending && !irqs->intx_disabled) {
 		irqs->intx_pending = false;
 		mdk_vdev_intx_raise_locked(vdev);
 	}
+}
+
+/**
+ * mdk_vdev_intx_command() - the command register may have changed
+ * @vdev: the device, its lock held
+ *
+ * As vfio-pci's virtualised INTx Disable: setting it masks INTx (a raise is
+ * held pending); clearing it unmasks INTx, delivering what is pending.
+ */
+void mdk_vdev_intx_command(struct mdk_vdev *vdev)
+{
+	struct mdk_vdev_irqs *irqs = &vdev->irqs;
+	bool off = get_unaligned_le16(&vdev->cfg.data[PCI_COMMAND]) &
+		   PCI_COMMAND_INTX_DISABLE;
+	unsigned long flags;
+
+	lockdep_assert_held(&vdev->lock);
+	spin_lock_irqsave(&vdev->irq_lock, flags);
+	if (off != irqs->intx_disabled) {
+		irqs->intx_disabled = off;
+		if (!off && irqs->type == VFIO_PCI_INTX_IRQ_INDEX)
+			mdk_vdev_intx_unmask_locked(vdev);
+	}
+	spin_unlock_irqrestore(&vdev->irq_lock, flags);
+}
+
+/**
+ * mdk_vdev_intx_asserted() - is the INTx line asserted?
+ * @vdev: the device
+ *
+ * Context: any.
+ * Return: what PCI_STATUS_INTERRUPT reads.
+ */
+bool mdk_vdev_intx_asserted(struct mdk_vdev *vdev)
+{
+	unsigned long flags;
+	bool ret;
+
+	spin_lock_irqsave(&vdev->irq_lock, flags);
+	ret = vdev->irqs.intx_asserted;
+	spin_unlock_irqrestore(&vdev->irq_lock, flags);
+	return ret;
 }
 
 static void mdk_vdev_msi_raise_locked(struct mdk_vdev *vdev, unsigned int v)
@@ -293,6 +346,23 @@ void mdk_vdev_msix_control(struct mdk_vdev *vdev)
 	spin_unlock_irqrestore(&vdev->irq_lock, flags);
 }
 
+/*
+ * Sets MSI Enable and Multiple Message Enable for @nvec vectors in config
+ * space, as the host kernel's pci_alloc_irq_vectors() would program a real
+ * function; 0 clears both (vdev->lock held).
+ */
+static void mdk_vdev_msi_cfg_enable(struct mdk_vdev *vdev, unsigned int nvec)
+{
+	u8 *p = &vdev->cfg.data[vdev->msi_cap + PCI_MSI_FLAGS];
+	u16 flags = get_unaligned_le16(p);
+
+	flags &= ~(PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
+	if (nvec)
+		flags |= PCI_MSI_FLAGS_ENABLE |
+			 FIELD_PREP(PCI_MSI_FLAGS_QSIZE, order_base_2(nvec));
+	put_unaligned_le16(flags, p);
+}
+
 /* Sets MSI-X Enable in config space (vdev->lock held). */
 static void mdk_vdev_msix_cfg_enable(struct mdk_vdev *vdev, bool on)
 {
@@ -437,8 +507,11 @@ static void mdk_vdev_disable_index(struct mdk_vdev *vdev, unsigned int index)
 		irqs->type = -1;
 		irqs->intx_masked = false;
 		irqs->intx_pending = false;
+		irqs->intx_asserted = false;
 		irqs->msi_masked = 0;
 		irqs->msi_pending = 0;
+		if (index == VFIO_PCI_MSI_IRQ_INDEX)
+			mdk_vdev_msi_cfg_enable(vdev, 0);
 		if (index == VFIO_PCI_MSIX_IRQ_INDEX) {
 			for (v = 0; v < n; v++)
 				mdk_vmsix_set_masked(&irqs->msix, v, true);
@@ -478,6 +551,8 @@ static int mdk_vdev_set_triggers(struct mdk_vdev *vdev, unsigned int index,
 		swap(trig[start + i], ctx[i]);
 	if (mdk_vdev_is_vectors(index) && irqs->type < 0) {
 		irqs->type = index;
+		if (index == VFIO_PCI_MSI_IRQ_INDEX)
+			mdk_vdev_msi_cfg_enable(vdev, start + count);
 		if (index == VFIO_PCI_MSIX_IRQ_INDEX) {
 			mdk_vdev_msix_cfg_enable(vdev, true);
 			mdk_vdev_msix_sync_locked(vdev);
@@ -710,6 +785,9 @@ void mdk_vdev_irqs_reset(struct mdk_vdev *vdev)
 	spin_lock_irqsave(&vdev->irq_lock, flags);
 	irqs->intx_masked = false;
 	irqs->intx_pending = false;
+	irqs->intx_asserted = false;
+	irqs->intx_disabled = get_unaligned_le16(&vdev->cfg.data[PCI_COMMAND]) &
+			      PCI_COMMAND_INTX_DISABLE;
 	irqs->msi_masked = 0;
 	irqs->msi_pending = 0;
 	if (vdev->info.msix_vectors) {

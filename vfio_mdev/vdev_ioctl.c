@@ -107,7 +107,9 @@ static int mdk_vdev_get_region_info(struct mdk_vdev *vdev,
 
 	if (copy_from_user(&info, arg, minsz))
 		return -EFAULT;
-	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_REGIONS)
+	/* As vfio-pci: no VGA region without VGA (a ROM is size 0). */
+	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_REGIONS ||
+	    info.index == VFIO_PCI_VGA_REGION_INDEX)
 		return -EINVAL;
 	info.offset = MDK_VDEV_OFFSET(info.index);
 	info.flags = mdk_vdev_region_size(vdev, info.index, &info.size);
@@ -175,8 +177,12 @@ static int mdk_vdev_reset(struct mdk_vdev *vdev)
 	/*
 	 * A function reset with its config space saved and restored around
 	 * it, as vfio-pci's: BARs and command survive; the device's own state,
-	 * the MSI-X table and pending interrupts do not.
+	 * the MSI-X table and pending interrupts do not. As vfio-pci, the
+	 * BARs' mappings are zapped and fault back in afterwards.
 	 */
+	down_write(&vdev->memory_lock);
+	mdk_vdev_zap(vdev);
+	up_write(&vdev->memory_lock);
 	mdk_vdev_irqs_reset(vdev);
 	if (vdev->ops->reset)
 		vdev->ops->reset(vdev);

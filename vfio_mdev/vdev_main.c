@@ -25,8 +25,10 @@ static int mdk_vdev_open_device(struct vfio_device *vfio)
 
 	mutex_lock(&vdev->lock);
 	/* As vfio-pci's open: a clean function with decoding enabled. */
+	down_write(&vdev->memory_lock);
 	vdev->cfg = vdev->cfg_init;
 	mdk_vdev_enable_decode(vdev);
+	up_write(&vdev->memory_lock);
 	mdk_vdev_irqs_reset(vdev);
 	vdev->req_warned = false;
 	if (vdev->ops->reset)
@@ -54,6 +56,7 @@ static void mdk_vdev_release(struct vfio_device *vfio)
 	unsigned int i;
 
 	mdk_vdev_irqs_free(vdev);
+	mdk_vdev_mmap_free(vdev);
 	for (i = 0; i < MDK_VCFG_NR_BARS; i++)
 		kfree(vdev->bars[i].vranges);
 	mutex_destroy(&vdev->lock);
@@ -232,10 +235,14 @@ struct mdk_vdev *mdk_vdev_create(struct mdev_device *mdev,
 	vdev->priv = priv;
 	vdev->info = *info;
 	mutex_init(&vdev->lock);
+	init_rwsem(&vdev->memory_lock);
 	spin_lock_init(&vdev->irq_lock);
 	spin_lock_init(&vdev->unmap_lock);
 	INIT_LIST_HEAD(&vdev->unmaps);
 	ret = mdk_vdev_build(vdev);
+	if (ret)
+		goto err_put;
+	ret = mdk_vdev_mmap_init(vdev);
 	if (ret)
 		goto err_put;
 	vdev->cfg = vdev->cfg_init;

@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * vfio_mdev region access: read() and write() on config space and BARs,
- * and mmap() of passthrough ranges.
+ * vfio_mdev region access: read() and write() on config space and BARs
+ * (mmap: vdev_mmap.c).
  *
  * An access of 1, 2, 4 or 8 bytes is one access, at whatever alignment the
  * user made it: it is split only where it crosses a range boundary, and a
  * trapped range's callback sees the size and offset of its part. Longer
  * accesses are cut into naturally aligned pieces of up to 8 bytes. Config
- * space takes pieces of up to 4 bytes. Anything beyond a region is -EINVAL.
+ * space takes pieces of up to 4 bytes. The ends of regions are vfio-pci's:
+ * a BAR access running past the end is cut short, config space's is
+ * -EFAULT, and 0 bytes is 0.
  */
 
 #include <linux/io.h>
-#include <linux/mm.h>
 #include <linux/uaccess.h>
-#include <linux/vmalloc.h>
 #include <mdevkit/compat.h>
 
 #include "vfio_mdev_priv.h"
@@ -74,6 +74,44 @@ static void mdk_vdev_cfg_written(struct mdk_vdev *vdev, unsigned int off,
 
 	if (vdev->msix_cap && off < ctrl + 2 && off + len > ctrl)
 		mdk_vdev_msix_control(vdev);
+	if (off < PCI_COMMAND + 2 && off + len > PCI_COMMAND)
+		mdk_vdev_intx_command(vdev);
+}
+
+/* After a config read: PCI_STATUS_INTERRUPT is the INTx line's state. */
+static void mdk_vdev_cfg_read_status(struct mdk_vdev *vdev, unsigned int off,
+				     u64 *val, unsigned int len)
+{
+	u8 *status;
+
+	if (off > PCI_STATUS || off + len <= PCI_STATUS)
+		return;
+	status = (u8 *)val + (PCI_STATUS - off);
+	if (mdk_vdev_intx_asserted(vdev))
+		*status |= PCI_STATUS_INTERRUPT;
+	else
+		*status &= ~PCI_STATUS_INTERRUPT;
+}
+
+/*
+ * A piece of a config write. One that touches the command register holds
+ * memory_lock for writing, and zaps the mappings when it leaves memory
+ * decode off, as vfio-pci does: they fault back in once it is on again.
+ */
+static int mdk_vdev_cfg_write(struct mdk_vdev *vdev, unsigned int off,
+			      const u64 *val, unsigned int n)
+{
+	int ret;
+
+	if (off >= PCI_COMMAND + 2 || off + n <= PCI_COMMAND)
+		return mdk_vcfg_write(&vdev->cfg, off, val, n);
+	down_write(&vdev->memory_lock);
+	ret = mdk_vcfg_write(&vdev->cfg, off, val, n);
+	if (!ret && !(get_unaligned_le16(&vdev->cfg.data[PCI_COMMAND]) &
+		      PCI_COMMAND_MEMORY))
+		mdk_vdev_zap(vdev);
+	up_write(&vdev->memory_lock);
+	return ret;
 }
 
 static ssize_t mdk_vdev_cfg_rw(struct mdk_vdev *vdev, char __user *ubuf,
@@ -83,8 +121,11 @@ static ssize_t mdk_vdev_cfg_rw(struct mdk_vdev *vdev, char __user *ubuf,
 	u64 val = 0;
 	int ret;
 
+	/* As vfio-pci: nothing to do is 0 anywhere; beyond the end -EFAULT. */
+	if (!count)
+		return 0;
 	if (pos >= vdev->cfg.size || count > vdev->cfg.size - pos)
-		return -EINVAL;
+		return -EFAULT;
 	while (done < count) {
 		unsigned int n = mdk_vdev_chunk(pos + done, count - done, 4);
 
@@ -93,14 +134,18 @@ static ssize_t mdk_vdev_cfg_rw(struct mdk_vdev *vdev, char __user *ubuf,
 		if (write) {
 			ret = mdk_vdev_copy_in(&val, ubuf + done, n);
 			if (!ret)
-				ret = mdk_vcfg_write(&vdev->cfg, pos + done, &val, n);
+				ret = mdk_vdev_cfg_write(vdev, pos + done, &val,
+							 n);
 			if (ret)
 				return ret;
 			mdk_vdev_cfg_written(vdev, pos + done, n);
 		} else {
 			ret = mdk_vcfg_read(&vdev->cfg, pos + done, &val, n);
-			if (!ret)
+			if (!ret) {
+				mdk_vdev_cfg_read_status(vdev, pos + done,
+							 &val, n);
 				ret = mdk_vdev_copy_out(ubuf + done, &val, n);
+			}
 			if (ret)
 				return ret;
 		}
@@ -221,8 +266,15 @@ static ssize_t mdk_vdev_bar_rw(struct mdk_vdev *vdev, unsigned int bar,
 	size_t done = 0;
 	int ret;
 
-	if (!size || pos >= size || count > size - pos)
+	/*
+	 * As vfio-pci: at or past the end -EINVAL; one that runs past it is
+	 * cut short there; 0 bytes is 0.
+	 */
+	if (!size || pos >= size)
 		return -EINVAL;
+	count = min_t(u64, count, size - pos);
+	if (!count)
+		return 0;
 	/* As vfio-pci: no access while the command register disables it. */
 	if (!(get_unaligned_le16(&vdev->cfg.data[PCI_COMMAND]) &
 	      vdev->bars[bar].decode))
@@ -255,7 +307,7 @@ static ssize_t mdk_vdev_rw(struct mdk_vdev *vdev, char __user *ubuf,
 	u64 pos = *ppos & MDK_VDEV_OFFSET_MASK;
 	ssize_t ret;
 
-	if (*ppos < 0 || !count)
+	if (*ppos < 0)
 		return -EINVAL;
 	mutex_lock(&vdev->lock);
 	if (index <= VFIO_PCI_BAR5_REGION_INDEX)
@@ -278,8 +330,13 @@ static ssize_t mdk_vdev_rw(struct mdk_vdev *vdev, char __user *ubuf,
  * @ppos: region offset (index << 40 | offset)
  *
  * Context: process.
- * Return: @count, or -EINVAL (no such region, beyond it, bad MSI-X table
- * access), -EIO (the BAR's decoding is off), -EFAULT or the parent's error.
+ * As vfio-pci: an access that runs past the end of a BAR is cut short
+ * there; one of 0 bytes is 0.
+ *
+ * Return: the bytes done (@count, or fewer at a BAR's end), or -EINVAL (no
+ * such region, at or past a BAR's end, bad MSI-X table access), -EFAULT
+ * (beyond config space, or a bad buffer), -EIO (the BAR's decoding is off)
+ * or the parent's error.
  */
 ssize_t mdk_vdev_read(struct vfio_device *vfio, char __user *buf,
 		      size_t count, loff_t *ppos)
@@ -324,78 +381,4 @@ void mdk_vdev_enable_decode(struct mdk_vdev *vdev)
 			cmd |= PCI_COMMAND_MEMORY;
 	}
 	put_unaligned_le16(cmd, &vdev->cfg.data[PCI_COMMAND]);
-}
-
-static int mdk_vdev_mmap_range(struct vm_area_struct *vma, unsigned long at,
-			       const struct mdk_vdev_range *r, u64 off, u64 len)
-{
-	unsigned long pfn;
-	u64 done;
-	int ret;
-
-	if (r->phys) {
-		pfn = (r->phys + off) >> PAGE_SHIFT;
-		return io_remap_pfn_range(vma, at, pfn, len, vma->vm_page_prot);
-	}
-	for (done = 0; done < len; done += PAGE_SIZE) {
-		ret = vm_insert_page(vma, at + done,
-				     vmalloc_to_page(r->mem + off + done));
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
-/**
- * mdk_vdev_mmap() - vfio_device_ops.mmap
- * @vfio: the device
- * @vma: a shared mapping of passthrough ranges of one BAR
- *
- * The mapping must start and end on page boundaries inside one run of
- * adjacent passthrough ranges with one kind of backing (memory or MMIO).
- *
- * Context: process, mmap lock held for write.
- * Return: 0, or -EINVAL for anything else.
- */
-int mdk_vdev_mmap(struct vfio_device *vfio, struct vm_area_struct *vma)
-{
-	struct mdk_vdev *vdev = mdk_vdev_of(vfio);
-	unsigned int index = vma->vm_pgoff >>
-			     (MDK_VDEV_OFFSET_SHIFT - PAGE_SHIFT);
-	u64 off = (vma->vm_pgoff << PAGE_SHIFT) & MDK_VDEV_OFFSET_MASK;
-	u64 len = vma->vm_end - vma->vm_start;
-	const struct mdk_vdev_bar_state *st;
-	int first, i, ret;
-	u64 pos;
-
-	if (index > VFIO_PCI_BAR5_REGION_INDEX || !(vma->vm_flags & VM_SHARED))
-		return -EINVAL;
-	st = &vdev->bars[index];
-	if (!st->layout.size)
-		return -EINVAL;
-	first = mdk_vbar_mmap_range(&st->layout, off, len);
-	if (first < 0)
-		return first;
-	for (i = first, pos = off; pos < off + len; i++) {
-		const struct mdk_vdev_range *r = &st->ranges[i];
-
-		if (!r->phys != !st->ranges[first].phys)
-			return -EINVAL;
-		pos = r->offset + r->size;
-	}
-	if (st->ranges[first].phys)
-		vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	mdk_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
-	for (i = first, pos = off; pos < off + len; i++) {
-		const struct mdk_vdev_range *r = &st->ranges[i];
-		u64 start = pos - r->offset;
-		u64 n = min(r->size - start, off + len - pos);
-
-		ret = mdk_vdev_mmap_range(vma, vma->vm_start + (pos - off), r,
-					  start, n);
-		if (ret)
-			return ret;
-		pos += n;
-	}
-	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <linux/eventfd.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/vfio.h>
 #include <mdevkit/vfio_mdev.h>
@@ -48,7 +49,10 @@ struct mdk_vdev_bar_state {
  *	MSI-X), or -1 when none is enabled
  * @intx_trigger: INTx eventfd
  * @intx_masked: INTx is masked (by the user, or automatically on delivery)
- * @intx_pending: INTx was raised while masked
+ * @intx_pending: INTx was raised while masked or disabled
+ * @intx_disabled: the command register's INTx Disable, as last written
+ * @intx_asserted: the emulated INTx line is asserted: raised, and not yet
+ *	unmasked since (PCI_STATUS_INTERRUPT)
  * @intx_unmask: the virqfd unmasking INTx, if the user gave one
  * @msi_trigger: MSI eventfds (info.msi_vectors entries)
  * @msi_masked: per-vector mask set with VFIO_IRQ_SET_ACTION_MASK
@@ -66,6 +70,8 @@ struct mdk_vdev_irqs {
 	struct eventfd_ctx *intx_trigger;
 	bool intx_masked;
 	bool intx_pending;
+	bool intx_disabled;
+	bool intx_asserted;
 	struct virqfd *intx_unmask;
 	struct eventfd_ctx **msi_trigger;
 	unsigned long msi_masked;
@@ -88,8 +94,15 @@ struct mdk_vdev_irqs {
  * @info: the parent's description
  * @lock: serialises config space, region access, ioctls, resets and the
  *	parent's callbacks
- * @cfg: the virtual config space (under @lock)
+ * @cfg: the virtual config space (under @lock; its command register also
+ *	under @memory_lock)
  * @cfg_init: its state at open
+ * @memory_lock: the command register's memory decode bit as the mmap fault
+ *	handler sees it: written with @lock and this held for writing (and
+ *	the mappings zapped when it clears); the fault handler, which holds
+ *	mmap_lock and so must not take @lock, reads it with this held for
+ *	reading. Nothing that faults, pins or takes mmap_lock runs under it.
+ * @mmap_file: the file every mapping of the device hangs on (vdev_mmap.c)
  * @bars: the BARs
  * @msi_cap: offset of the MSI capability, or 0
  * @msix_cap: offset of the MSI-X capability, or 0
@@ -110,6 +123,8 @@ struct mdk_vdev {
 	struct mutex lock;	/* see above */
 	struct mdk_vcfg cfg;
 	struct mdk_vcfg cfg_init;
+	struct rw_semaphore memory_lock;	/* see above */
+	struct file *mmap_file;
 	struct mdk_vdev_bar_state bars[MDK_VCFG_NR_BARS];
 	int msi_cap;
 	int msix_cap;
@@ -136,8 +151,13 @@ ssize_t mdk_vdev_read(struct vfio_device *vfio, char __user *buf,
 		      size_t count, loff_t *ppos);
 ssize_t mdk_vdev_write(struct vfio_device *vfio, const char __user *buf,
 		       size_t count, loff_t *ppos);
-int mdk_vdev_mmap(struct vfio_device *vfio, struct vm_area_struct *vma);
 void mdk_vdev_enable_decode(struct mdk_vdev *vdev);
+
+/* vdev_mmap.c */
+int mdk_vdev_mmap_init(struct mdk_vdev *vdev);
+void mdk_vdev_mmap_free(struct mdk_vdev *vdev);
+int mdk_vdev_mmap(struct vfio_device *vfio, struct vm_area_struct *vma);
+void mdk_vdev_zap(struct mdk_vdev *vdev);
 
 /* vdev_intrs.c */
 int mdk_vdev_irqs_init(struct mdk_vdev *vdev);
@@ -147,6 +167,8 @@ void mdk_vdev_irqs_reset(struct mdk_vdev *vdev);
 int mdk_vdev_irq_count(const struct mdk_vdev *vdev, unsigned int index);
 int mdk_vdev_set_irqs(struct mdk_vdev *vdev, unsigned long arg);
 void mdk_vdev_msix_control(struct mdk_vdev *vdev);
+void mdk_vdev_intx_command(struct mdk_vdev *vdev);
+bool mdk_vdev_intx_asserted(struct mdk_vdev *vdev);
 int mdk_vdev_msix_access(struct mdk_vdev *vdev, u64 offset, void *buf,
 			 unsigned int len, bool write);
 void mdk_vdev_request(struct vfio_device *vfio, unsigned int count);

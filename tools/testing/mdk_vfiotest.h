@@ -8,8 +8,13 @@
 #define MDK_VFIOTEST_H
 
 #include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <linux/pci_regs.h>
 
 #include "mdkvfio.h"
 #include "mdk_sysfs.h"
@@ -127,12 +132,85 @@ static inline int vt_cfg_write(struct mdkvfio *v, uint64_t off,
 	return n == (ssize_t)len ? 0 : n < 0 ? (int)n : -EIO;
 }
 
+/* Sets (@on) or clears @bits of the command register. */
+static inline int vt_command(struct mdkvfio *v, uint16_t bits, int on)
+{
+	uint16_t cmd;
+	int ret = vt_cfg_read(v, PCI_COMMAND, &cmd, 2);
+
+	if (ret)
+		return ret;
+	cmd = on ? cmd | bits : cmd & ~bits;
+	return vt_cfg_write(v, PCI_COMMAND, &cmd, 2);
+}
+
+static sigjmp_buf vt_bus_jmp;
+
+static inline void vt_on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(vt_bus_jmp, 1);
+}
+
+/*
+ * One byte load (@val NULL) or store of *@val through a mapping; 1 if it
+ * took SIGBUS, 0 if it went through.
+ */
+static inline int vt_sigbus(volatile uint8_t *p, const uint8_t *val)
+{
+	struct sigaction sa = { .sa_handler = vt_on_sigbus }, old;
+	volatile int bus = 0;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(vt_bus_jmp, 1)) {
+		bus = 1;
+	} else if (val) {
+		*p = *val;
+	} else {
+		(void)*p;
+	}
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
+/* Page faults this process has taken (minor ones: what an mmap takes). */
+static inline long vt_minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
 /* One mdev of mdk_vfiotest, created and opened (MDK_VT_NO_FIXTURE: none). */
 #ifndef MDK_VT_NO_FIXTURE
+#define VT_MAPS	4
+
 FIXTURE(vt) {
 	char uuid[40];
 	struct mdkvfio v;
+	void *map[VT_MAPS];	/* vt_mmap()'s, which teardown unmaps */
+	size_t map_len[VT_MAPS];
 };
+
+/*
+ * mdkvfio_mmap() undone by teardown: a mapping holds the device open, so
+ * one left by a failed test would block the mdev's removal.
+ */
+static inline void *vt_mmap(struct __fixture_type_vt *self,
+			    unsigned int index, uint64_t off, size_t len)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < VT_MAPS && self->map[i]; i++)
+		;
+	if (i == VT_MAPS)
+		return NULL;
+	self->map[i] = mdkvfio_mmap(&self->v, index, off, len, &err);
+	self->map_len[i] = len;
+	return self->map[i];
+}
 
 FIXTURE_SETUP(vt)
 {
@@ -146,6 +224,11 @@ FIXTURE_SETUP(vt)
 
 FIXTURE_TEARDOWN(vt)
 {
+	unsigned int i;
+
+	for (i = 0; i < VT_MAPS; i++)
+		if (self->map[i])
+			munmap(self->map[i], self->map_len[i]);
 	mdkvfio_close(&self->v);
 	vt_remove(self->uuid);
 }

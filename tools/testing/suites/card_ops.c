@@ -237,10 +237,18 @@ TEST_F(card, tail_beyond_the_ring_and_reset)
 		.dst = mdkcard_iova(&self->vf, buf),
 	};
 	struct mdk_card_comp c;
+	uint32_t err = 0;
+	int i;
 
 	*tail = MDKCARD_RING + 5;
-	usleep(50000);
-	ASSERT_EQ(MDK_CARD_QERR_TAIL, mdkcard_reg(&self->vf, MDK_CARD_Q(0) + MDK_CARD_Q_ERROR));
+	/* The engine polls: up to 1 ms idle, more on a loaded (TCG) VM. */
+	for (i = 0; i < 200; i++) {
+		err = mdkcard_reg(&self->vf, MDK_CARD_Q(0) + MDK_CARD_Q_ERROR);
+		if (err == MDK_CARD_QERR_TAIL)
+			break;
+		usleep(10000);
+	}
+	ASSERT_EQ(MDK_CARD_QERR_TAIL, err);
 	*tail = 0;
 	ASSERT_EQ(0, mdkcard_run(&self->vf, 0, &d, &c));
 	ASSERT_EQ(MDK_CARD_ST_SUCCESS, c.status);
@@ -280,6 +288,109 @@ TEST_F(card, two_vfs_do_not_share_portals)
 	ASSERT_EQ(0, mdkcard_run(b, 0, &d, &c));
 	ASSERT_EQ(MDK_CARD_ST_BAD_ADDRESS, c.status);
 	mdkcard_close(b);
+}
+
+#define PORTAL_IOVA	(MDKCARD_IOVA + 0x40000000ULL)
+
+/* Opens VF B (uuid[1]) with queue 0 and maps A's portals into its IOVAs. */
+static void open_b_with_a_portals(struct __test_metadata *_metadata,
+				  struct __fixture_type_card *self)
+{
+	struct mdkcard_vf *b = &self->vf2;
+
+	ASSERT_EQ(0, mdk_write_str(TYPE2Q "/create", self->uuid[1]));
+	ASSERT_EQ(0, mdkcard_open(b, self->uuid[1], 4096));
+	ASSERT_EQ(0, mdkcard_start(b, 0));
+	/* An emulated IOMMU pins nothing at map time: this is accepted. */
+	ASSERT_EQ(0, mdkvfio_map_dma(&b->v, (void *)self->vf.portals,
+				     PORTAL_IOVA,
+				     self->vf.nq * MDK_CARD_PORTAL_SIZE));
+}
+
+/* B's engine may neither read nor write what is mapped at PORTAL_IOVA. */
+static void b_cannot_touch_portal_iova(struct __test_metadata *_metadata,
+				       struct mdkcard_vf *b)
+{
+	uint8_t *dst = mdkcard_data(b, 0);
+	struct mdk_card_desc d = {
+		.opcode = MDK_CARD_OP_COPY, .len = 8, .src = PORTAL_IOVA,
+		.dst = mdkcard_iova(b, dst),
+	};
+	struct mdk_card_comp c;
+
+	memset(dst, 0xee, 16);
+	ASSERT_EQ(0, mdkcard_run(b, 0, &d, &c));
+	if (c.status == MDK_CARD_ST_SUCCESS)
+		TH_LOG("B's engine pinned and read another VF's portal page");
+	ASSERT_EQ(MDK_CARD_ST_BAD_ADDRESS, c.status);
+	ASSERT_EQ(0xee, dst[0]);
+	d = (struct mdk_card_desc){
+		.opcode = MDK_CARD_OP_FILL, .len = 4, .pattern = 0x77,
+		.dst = PORTAL_IOVA + MDK_CARD_PORTAL_HEAD,
+	};
+	ASSERT_EQ(0, mdkcard_run(b, 0, &d, &c));
+	ASSERT_EQ(MDK_CARD_ST_BAD_ADDRESS, c.status);
+}
+
+/*
+ * Portal pages are vfio_mdev passthrough memory, mapped VM_PFNMAP: a user
+ * may map VF A's portal mmap as DMA memory of VF B, but B's engine cannot
+ * pin it (vfio_iommu_type1 refuses a PFN-mapped page of ordinary memory).
+ */
+TEST_F(card, another_vfs_portal_is_not_dma_memory)
+{
+	volatile uint32_t *a_head = (volatile uint32_t *)(self->vf.portals +
+							  MDK_CARD_PORTAL_HEAD);
+	uint8_t *buf = mdkcard_data(&self->vf, 0);
+	struct mdk_card_desc d = {
+		.opcode = MDK_CARD_OP_FILL, .len = 8, .pattern = 3,
+		.dst = mdkcard_iova(&self->vf, buf),
+	};
+	struct mdk_card_comp c;
+
+	open_b_with_a_portals(_metadata, self);
+	b_cannot_touch_portal_iova(_metadata, &self->vf2);
+	/* A's queue is untouched and works. */
+	ASSERT_EQ(0, *a_head);
+	ASSERT_EQ(0, mdkcard_run(&self->vf, 0, &d, &c));
+	ASSERT_EQ(MDK_CARD_ST_SUCCESS, c.status);
+	ASSERT_EQ(1, *a_head);
+	ASSERT_EQ(0, mdkvfio_unmap_dma(&self->vf2.v, PORTAL_IOVA,
+				       self->vf.nq * MDK_CARD_PORTAL_SIZE));
+}
+
+/*
+ * The whole attack: B's container keeps A's portal mapped while A is
+ * unmapped, closed and removed and C is created (mdev_core may give C the
+ * same portal pages): B's descriptors still cannot touch C's portal.
+ */
+TEST_F(card, stale_portal_mapping_cannot_reach_the_next_vf)
+{
+	struct mdkcard_vf *c_vf = &self->vf;
+	volatile uint32_t *c_portal;
+	uint8_t *buf;
+	struct mdk_card_desc d = { .opcode = MDK_CARD_OP_FILL, .len = 8 };
+	struct mdk_card_comp c;
+
+	open_b_with_a_portals(_metadata, self);
+	b_cannot_touch_portal_iova(_metadata, &self->vf2);
+	mdkcard_close(&self->vf);
+	ASSERT_EQ(0, remove_uuid(self->uuid[0]));
+	/* C, in A's place (the fixture's VF, so teardown removes it). */
+	ASSERT_EQ(0, mdk_write_str(TYPE2Q "/create", self->uuid[0]));
+	ASSERT_EQ(0, mdkcard_open(c_vf, self->uuid[0], DATA));
+	ASSERT_EQ(0, mdkcard_start(c_vf, 0));
+	c_portal = (volatile uint32_t *)c_vf->portals;
+	ASSERT_EQ(0, c_portal[MDK_CARD_PORTAL_HEAD / 4]);
+	b_cannot_touch_portal_iova(_metadata, &self->vf2);
+	ASSERT_EQ(0, c_portal[MDK_CARD_PORTAL_HEAD / 4]);
+	ASSERT_EQ(0, c_portal[MDK_CARD_PORTAL_TAIL / 4]);
+	/* C works as a fresh VF. */
+	buf = mdkcard_data(c_vf, 0);
+	d.dst = mdkcard_iova(c_vf, buf);
+	ASSERT_EQ(0, mdkcard_run(c_vf, 0, &d, &c));
+	ASSERT_EQ(MDK_CARD_ST_SUCCESS, c.status);
+	ASSERT_EQ(1, c_portal[MDK_CARD_PORTAL_HEAD / 4]);
 }
 
 /*

@@ -53,6 +53,39 @@ TEST_F(vt, dma_read_write_and_unmapped)
 	munmap(mem, DMA_LEN);
 }
 
+/*
+ * The passthrough pages are the parent's, mapped VM_PFNMAP: a user may map
+ * them for DMA and the parent's vfio_dma_rw() copies reach them through
+ * that mapping, but they cannot be pinned (type1 refuses a PFN-mapped page
+ * that is ordinary memory), so no pin outlives the mdev that owns them.
+ */
+TEST_F(vt, passthrough_pages_dma_rw_but_no_pin)
+{
+	uint8_t *pt, buf[64];
+	int err;
+
+	pt = vt_mmap(self, 0, 0x1000, 0x2000);
+	ASSERT_NE(NULL, pt);
+	memset(pt, 0x6b, 0x2000);
+	ASSERT_EQ(0, mdkvfio_map_dma(&self->v, pt, IOVA, 0x2000));
+	ASSERT_EQ(0, vt_cmd(&self->v, IOVA + 0x1000, 64, VT_CMD_DMA_READ));
+	ASSERT_EQ(64, mdkvfio_pread(&self->v, 2, buf, 64, VT_DMA_BUF));
+	ASSERT_EQ(0x6b, buf[0]);
+	ASSERT_EQ(0x6b, buf[63]);
+	memset(buf, 0x2e, sizeof(buf));
+	ASSERT_EQ(64, mdkvfio_pwrite(&self->v, 2, buf, 64, VT_DMA_BUF));
+	ASSERT_EQ(0, vt_cmd(&self->v, IOVA + 0x40, 64, VT_CMD_DMA_WRITE));
+	ASSERT_EQ(0x2e, pt[0x40]);
+	ASSERT_EQ(0x6b, pt[0x80]);
+	/* A pin is refused and nothing stays pinned. */
+	err = vt_cmd(&self->v, IOVA, 1, VT_CMD_PIN);
+	if (!err)
+		TH_LOG("the parent pinned a passthrough page of its own BAR");
+	ASSERT_EQ(-EFAULT, err);
+	ASSERT_EQ(0, vt_reg(&self->v, VT_NR_PINNED));
+	ASSERT_EQ(0, mdkvfio_unmap_dma(&self->v, IOVA, 0x2000));
+}
+
 TEST_F(vt, unmap_while_pinned_drops_the_pins)
 {
 	uint8_t *mem;

@@ -51,17 +51,32 @@ static unsigned int fired_set(int *fds, unsigned int n, int ms)
 	return set;
 }
 
-static int msix_ctrl_off(struct __test_metadata *_metadata, struct mdkvfio *v)
+static int cap_off(struct __test_metadata *_metadata, struct mdkvfio *v,
+		   uint8_t id)
 {
 	uint8_t cfg[256];
 	unsigned int pos;
 
 	ASSERT_EQ(0, vt_cfg_read(v, 0, cfg, sizeof(cfg)));
 	for (pos = cfg[PCI_CAPABILITY_LIST]; pos; pos = cfg[pos + 1])
-		if (cfg[pos] == PCI_CAP_ID_MSIX)
-			return pos + PCI_MSIX_FLAGS;
+		if (cfg[pos] == id)
+			return pos;
 	ASSERT_TRUE(0);
 	return 0;
+}
+
+static int msix_ctrl_off(struct __test_metadata *_metadata, struct mdkvfio *v)
+{
+	return cap_off(_metadata, v, PCI_CAP_ID_MSIX) + PCI_MSIX_FLAGS;
+}
+
+static uint16_t cfg16(struct __test_metadata *_metadata, struct mdkvfio *v,
+		      unsigned int off)
+{
+	uint16_t val = 0;
+
+	ASSERT_EQ(0, vt_cfg_read(v, off, &val, 2));
+	return val;
 }
 
 TEST_F(vt, msix_end_to_end_and_masking)
@@ -192,6 +207,85 @@ TEST_F(vt, msi_and_one_kind_at_a_time)
 	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, MSIX, 0, 1, &xfd));
 	ASSERT_EQ(0, vt_raise(&self->v, 0));
 	ASSERT_EQ(1, vt_fired(xfd, 1000));
+}
+
+/*
+ * As the host kernel programs a real function for vfio-pci: enabling MSI
+ * sets MSI Enable and Multiple Message Enable (log2 of the vectors,
+ * rounded up); disabling clears both.
+ */
+TEST_F(vt, msi_enable_kept_in_config_space)
+{
+	int fds[VT_NR_MSI], off;
+	uint16_t flags;
+
+	make_efds(_metadata, fds, VT_NR_MSI);
+	off = cap_off(_metadata, &self->v, PCI_CAP_ID_MSI) + PCI_MSI_FLAGS;
+	flags = cfg16(_metadata, &self->v, off);
+	ASSERT_EQ(0, flags & (PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE));
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, MSI, 0, VT_NR_MSI, fds));
+	flags = cfg16(_metadata, &self->v, off);
+	ASSERT_TRUE(flags & PCI_MSI_FLAGS_ENABLE);
+	ASSERT_EQ(2 << 4, flags & PCI_MSI_FLAGS_QSIZE);
+	ASSERT_EQ(2 << 1, flags & PCI_MSI_FLAGS_QMASK);	/* capable: 4 */
+	ASSERT_EQ(0, mdkvfio_irq_disable(&self->v, MSI));
+	flags = cfg16(_metadata, &self->v, off);
+	ASSERT_EQ(0, flags & (PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE));
+	/* Three vectors: room for four, as pci_alloc_irq_vectors() gives. */
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, MSI, 0, 3, fds));
+	flags = cfg16(_metadata, &self->v, off);
+	ASSERT_EQ(PCI_MSI_FLAGS_ENABLE | 2 << 4,
+		  flags & (PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE));
+	ASSERT_EQ(0, mdkvfio_irq_disable(&self->v, MSI));
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, MSI, 0, 1, fds));
+	flags = cfg16(_metadata, &self->v, off);
+	ASSERT_EQ(PCI_MSI_FLAGS_ENABLE,
+		  flags & (PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE));
+	/* Closing the device disables it too. */
+	mdkvfio_close(&self->v);
+	ASSERT_EQ(0, mdkvfio_open(&self->v, self->uuid));
+	flags = cfg16(_metadata, &self->v, off);
+	ASSERT_EQ(0, flags & (PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE));
+}
+
+/*
+ * As vfio-pci's virtualised INTx Disable: while the command register's
+ * INTx Disable is set, a raised INTx is held pending, and it is delivered
+ * when the bit clears. PCI_STATUS_INTERRUPT reads the emulated line:
+ * asserted from the raise until the user unmasks it (its EOI).
+ */
+TEST_F(vt, intx_disable_holds_and_status_shows_the_line)
+{
+	int trig;
+
+	make_efds(_metadata, &trig, 1);
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->v, INTX, 0, 1, &trig));
+	ASSERT_FALSE(cfg16(_metadata, &self->v, PCI_STATUS) &
+		     PCI_STATUS_INTERRUPT);
+	ASSERT_EQ(0, vt_command(&self->v, PCI_COMMAND_INTX_DISABLE, 1));
+	ASSERT_EQ(0, vt_raise(&self->v, 0));
+	ASSERT_EQ(0, vt_fired(trig, 200));
+	ASSERT_TRUE(cfg16(_metadata, &self->v, PCI_STATUS) &
+		    PCI_STATUS_INTERRUPT);
+	/* An unmask while disabled delivers nothing. */
+	ASSERT_EQ(0, mdkvfio_irq_action(&self->v, INTX, 0, 1,
+					VFIO_IRQ_SET_ACTION_UNMASK));
+	ASSERT_EQ(0, vt_fired(trig, 200));
+	ASSERT_EQ(0, vt_command(&self->v, PCI_COMMAND_INTX_DISABLE, 0));
+	ASSERT_EQ(1, vt_fired(trig, 1000));
+	/* Delivered and automasked: still asserted until the unmask. */
+	ASSERT_TRUE(cfg16(_metadata, &self->v, PCI_STATUS) &
+		    PCI_STATUS_INTERRUPT);
+	ASSERT_EQ(0, mdkvfio_irq_action(&self->v, INTX, 0, 1,
+					VFIO_IRQ_SET_ACTION_UNMASK));
+	ASSERT_FALSE(cfg16(_metadata, &self->v, PCI_STATUS) &
+		     PCI_STATUS_INTERRUPT);
+	/* Enabled again: a raise is delivered at once. */
+	ASSERT_EQ(0, vt_raise(&self->v, 0));
+	ASSERT_EQ(1, vt_fired(trig, 1000));
+	ASSERT_EQ(0, mdkvfio_irq_disable(&self->v, INTX));
+	ASSERT_FALSE(cfg16(_metadata, &self->v, PCI_STATUS) &
+		     PCI_STATUS_INTERRUPT);
 }
 
 TEST_F(vt, intx_automask_and_unmask)

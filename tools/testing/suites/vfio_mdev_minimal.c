@@ -83,4 +83,27 @@ TEST_F(min, shared_page)
 	munmap(p, 0x1000);
 }
 
+/*
+ * A conventional PCI function (no PCI Express) has no ERR interrupt. As
+ * vfio-pci: GET_IRQ_INFO refuses the index (-EINVAL; vfio-pci's
+ * vfio_pci_ioctl_get_irq_info() does so unless pci_is_pcie()), and
+ * SET_IRQS on it is -EINVAL, its count being 0. No pin: INTx has count 0.
+ */
+TEST_F(min, no_err_irq_on_conventional_pci)
+{
+	struct vfio_irq_info info;
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+	ASSERT_GE(efd, 0);
+	ASSERT_EQ(-EINVAL, mdkvfio_irq(&self->v, VFIO_PCI_ERR_IRQ_INDEX, &info));
+	ASSERT_EQ(-EINVAL, mdkvfio_set_eventfds(&self->v, VFIO_PCI_ERR_IRQ_INDEX,
+						0, 1, &efd));
+	ASSERT_EQ(-EINVAL, mdkvfio_irq_disable(&self->v, VFIO_PCI_ERR_IRQ_INDEX));
+	ASSERT_EQ(0, mdkvfio_irq(&self->v, VFIO_PCI_INTX_IRQ_INDEX, &info));
+	ASSERT_EQ(0, info.count);
+	ASSERT_EQ(0, mdkvfio_irq(&self->v, VFIO_PCI_REQ_IRQ_INDEX, &info));
+	ASSERT_EQ(1, info.count);
+	close(efd);
+}
+
 TEST_HARNESS_MAIN

@@ -27,6 +27,7 @@ FIXTURE(mmio) {
 	char uuid[2][40];
 	struct mdkvfio v[2];
 	uint8_t *bar;		/* the device's BAR2 through sysfs */
+	void *map;		/* an mdev mapping teardown unmaps (SLICE) */
 };
 
 FIXTURE_SETUP(mmio)
@@ -80,6 +81,8 @@ FIXTURE_TEARDOWN(mmio)
 
 	if (self->bar)
 		munmap(self->bar, 2 * SLICE);
+	if (self->map)
+		munmap(self->map, SLICE);
 	for (i = 0; i < 2; i++) {
 		mdkvfio_close(&self->v[i]);
 		vt_remove(self->uuid[i]);
@@ -121,6 +124,42 @@ TEST_F(mmio, stores_through_the_mdev_land_in_the_device_bar)
 	ASSERT_EQ(4, vt_reg(&self->v[0], VT_LAST_LEN));
 	ASSERT_EQ(0xffc, vt_reg(&self->v[0], VT_LAST_OFF));
 	munmap(map, SLICE);
+}
+
+/*
+ * As vfio-pci maps a BAR: with memory decode off, the MMIO pages are zapped
+ * and an access gets SIGBUS; on again, they fault back in (uncached, the
+ * device's own bytes).
+ */
+TEST_F(mmio, mmio_mapping_sigbus_while_memory_decode_off)
+{
+	uint8_t v = 0x3d;
+	volatile uint8_t *map;
+	int err = 0;
+
+	self->bar = device_bar(_metadata, self->pci);
+	self->map = mdkvfio_mmap(&self->v[0], 0, 0x1000, SLICE, &err);
+	map = self->map;
+	ASSERT_NE(NULL, map);
+	ASSERT_EQ(0, vt_sigbus(map + 0x20, &v));
+	ASSERT_EQ(0x3d, self->bar[0x20]);
+	ASSERT_EQ(0, vt_command(&self->v[0], PCI_COMMAND_MEMORY, 0));
+	ASSERT_EQ(1, vt_sigbus(map + 0x20, NULL));
+	ASSERT_EQ(1, vt_sigbus(map + 0x1020, &v));
+	/* The other mdev's mapping of its own slice is untouched. */
+	{
+		volatile uint8_t *m1 = mdkvfio_mmap(&self->v[1], 0, 0x1000,
+						    SLICE, &err);
+
+		ASSERT_NE(NULL, m1);
+		ASSERT_EQ(0, vt_sigbus(m1, &v));
+		munmap((void *)m1, SLICE);
+	}
+	self->bar[0x21] = 0x9e;
+	ASSERT_EQ(0, vt_command(&self->v[0], PCI_COMMAND_MEMORY, 1));
+	ASSERT_EQ(0, vt_sigbus(map + 0x20, NULL));
+	ASSERT_EQ(0x3d, map[0x20]);
+	ASSERT_EQ(0x9e, map[0x21]);
 }
 
 TEST_F(mmio, two_mdevs_have_disjoint_slices)
