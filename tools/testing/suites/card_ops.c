@@ -22,16 +22,7 @@
 
 #define SOFT	"/sys/devices/platform/mdk_card.0"
 #define TYPE2Q	SOFT "/mdev_supported_types/mdk_card-2q"
-#define MDEVS	"/sys/bus/mdev/devices"
 #define DATA	(3 << 20)	/* room for 1 MiB src, dst and slack */
-
-static int remove_uuid(const char *uuid)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), MDEVS "/%s/remove", uuid);
-	return mdk_write_str(path, "1");
-}
 
 FIXTURE(card) {
 	char uuid[2][40];
@@ -57,8 +48,8 @@ FIXTURE_TEARDOWN(card)
 	/* Close before removing: a remove waits for the VF's user. */
 	mdkcard_close(&self->vf);
 	mdkcard_close(&self->vf2);
-	remove_uuid(self->uuid[0]);
-	remove_uuid(self->uuid[1]);
+	mdk_remove_mdev(self->uuid[0]);
+	mdk_remove_mdev(self->uuid[1]);
 }
 
 TEST_F(card, sysfs_accounting)
@@ -375,7 +366,7 @@ TEST_F(card, stale_portal_mapping_cannot_reach_the_next_vf)
 	open_b_with_a_portals(_metadata, self);
 	b_cannot_touch_portal_iova(_metadata, &self->vf2);
 	mdkcard_close(&self->vf);
-	ASSERT_EQ(0, remove_uuid(self->uuid[0]));
+	ASSERT_EQ(0, mdk_remove_mdev(self->uuid[0]));
 	/* C, in A's place (the fixture's VF, so teardown removes it). */
 	ASSERT_EQ(0, mdk_write_str(TYPE2Q "/create", self->uuid[0]));
 	ASSERT_EQ(0, mdkcard_open(c_vf, self->uuid[0], DATA));
