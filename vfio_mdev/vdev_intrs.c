@@ -16,7 +16,8 @@
  * register's INTx Disable masks INTx as in vfio-pci, and PCI_STATUS_INTERRUPT
  * reads whether the emulated line is asserted. A vector masked in the
  * table (by a write to the table, by Function Mask, or by
- * VFIO_IRQ_SET_ACTION_MASK) is held in the PBA and delivered when unmasked. MSI vectors are masked with the ioctl only. DATA_NONE and
+ * VFIO_IRQ_SET_ACTION_MASK) is held in the PBA and delivered when
+ * unmasked. MSI vectors are masked with the ioctl only. DATA_NONE and
  * DATA_BOOL triggers go through the same delivery as a parent's raise, so
  * they honour masks. ERR and REQ take triggers only, as in vfio-pci.
  *
