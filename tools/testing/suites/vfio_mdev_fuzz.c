@@ -1133,7 +1133,7 @@ static int vt_r(struct fz_thread *t, struct fz_vf *vf, uint32_t reg, uint32_t *v
 }
 
 /* Runs a command; 0 with the parent's status in *st, or -EIO (decode off). */
-static int vt_command(struct fz_thread *t, struct fz_vf *vf, uint64_t iova,
+static int fz_vt_command(struct fz_thread *t, struct fz_vf *vf, uint64_t iova,
 		      uint32_t len, uint32_t cmd, int32_t *st)
 {
 	if (vt_w(t, vf, VT_DMA_IOVA, (uint32_t)iova) ||
@@ -1171,7 +1171,7 @@ static void op_vt_dma(struct fz_thread *t, struct fz_vf *vf)
 	fz_fill(&t->r, data, len);
 	if (wr) {	/* the parent's buffer into user memory */
 		if (region_rw(t, vf, 1, 2, VT_DMA_BUF, data, len) != len ||
-		    vt_command(t, vf, iova, len, VT_CMD_DMA_WRITE, &st))
+		    fz_vt_command(t, vf, iova, len, VT_CMD_DMA_WRITE, &st))
 			return;
 		CHECK(t, st == 0, "DMA_WRITE of %u bytes to mapped IOVA %#llx: status %d",
 		      len, (unsigned long long)iova, st);
@@ -1182,7 +1182,7 @@ static void op_vt_dma(struct fz_thread *t, struct fz_vf *vf)
 		return;
 	}
 	memcpy(va, data, len);
-	if (vt_command(t, vf, iova, len, VT_CMD_DMA_READ, &st))
+	if (fz_vt_command(t, vf, iova, len, VT_CMD_DMA_READ, &st))
 		return;
 	CHECK(t, st == 0, "DMA_READ of %u bytes from mapped IOVA %#llx: status %d",
 	      len, (unsigned long long)iova, st);
@@ -1206,7 +1206,7 @@ static void op_vt_pin(struct fz_thread *t, struct fz_vf *vf)
 	pages = w->xmap[i].size / PAGE;
 	first = fz_below(&t->r, pages);
 	n = 1 + fz_below(&t->r, pages - first);
-	if (vt_command(t, vf, FZ_XIOVA + i * FZ_CHUNK + first * PAGE, n,
+	if (fz_vt_command(t, vf, FZ_XIOVA + i * FZ_CHUNK + first * PAGE, n,
 		       VT_CMD_PIN, &st))
 		return;
 	CHECK(t, st == 0, "PIN of %u mapped pages: status %d", n, st);
@@ -1244,7 +1244,7 @@ static void op_vt_cmd_random(struct fz_thread *t, struct fz_vf *vf)
 
 	if (cmd == VT_CMD_DMA_READ || cmd == VT_CMD_DMA_WRITE)
 		len = len % 5000;	/* the buffer is 4 KiB: beyond is refused */
-	if (vt_command(t, vf, iova, len, cmd, &st))
+	if (fz_vt_command(t, vf, iova, len, cmd, &st))
 		return;
 	if (!len && cmd >= VT_CMD_DMA_READ && cmd <= VT_CMD_PIN)
 		CHECK(t, st == -EINVAL, "command %u with length 0: status %d, expected -EINVAL",
@@ -1269,7 +1269,7 @@ static void op_bar_as_dma(struct fz_thread *t, struct fz_vf *vf, void *bar,
 		return;
 	}
 	if (w->kind == FZ_VT && fz_chance(&t->r, 70)) {
-		vt_command(t, vf, FZ_PIOVA, 1 + fz_below(&t->r, len / PAGE),
+		fz_vt_command(t, vf, FZ_PIOVA, 1 + fz_below(&t->r, len / PAGE),
 			   fz_chance(&t->r, 50) ? VT_CMD_PIN : VT_CMD_DMA_READ, &st);
 		return;
 	}
