@@ -60,11 +60,10 @@ static void mdk_vdev_unmap_begin(struct mdk_vdev *vdev, u64 iova, u64 length)
 {
 	struct mdk_vdev_unmap *u;
 
-	if (current->flags & PF_KTHREAD)
+	if ((current->flags & PF_KTHREAD) || !length)
 		return;
-	u = kmalloc(sizeof(*u), GFP_KERNEL);
-	if (!u)
-		return;		/* unprotected, as before this existed */
+	/* Small, and the callback cannot fail: without it, type1 may BUG. */
+	u = kmalloc(sizeof(*u), GFP_KERNEL | __GFP_NOFAIL);
 	*u = (struct mdk_vdev_unmap){ .vdev = vdev, .iova = iova,
 				      .length = length };
 	init_task_work(&u->work, mdk_vdev_unmap_done);
@@ -82,7 +81,9 @@ static bool mdk_vdev_unmapping(struct mdk_vdev *vdev, u64 iova, u64 length)
 
 	spin_lock(&vdev->unmap_lock);
 	list_for_each_entry(u, &vdev->unmaps, node) {
-		if (iova < u->iova + u->length && u->iova < iova + length) {
+		/* Inclusive ends: a range may end at 2^64. */
+		if (iova <= u->iova + (u->length - 1) &&
+		    u->iova <= iova + (length - 1)) {
 			hit = true;
 			break;
 		}
