@@ -65,7 +65,7 @@ int mdk_card_pins_get(struct mdk_card_vf *vf, u64 iova, u32 len,
 	unsigned long pfn, run;
 	int ret;
 
-	if (iova + len < iova)
+	if (iova + len - 1 < iova)	/* @len >= 1; may end at 2^64 */
 		return -EINVAL;
 	for (pfn = first; pfn <= last; pfn++) {
 		pages[pfn - first] = xa_load(&vf->pins, pfn);
