@@ -83,14 +83,91 @@ tally() {
 		"$f" "$s" "${extra:+  ($extra)}"
 }
 
-rm -rf "$CDIR"
-mkdir -p "$CDIR/results"
-: >"$CDIR/failures.txt"
-mdk_host_deps
+# tally_batch KVER BATCH STATUS SUITE...: split a batch VM's output at its
+# MDK-SUITE-BEGIN/END lines and tally each suite; a suite the VM never
+# finished gets the VM's status, one it never began is a failure; a kernel
+# report or timeout after every suite ended is the batch's own failure.
+tally_batch() {
+	local kver=$1 b=$2 vst=$3 dir out s st running= culprit= line
+	shift 3
+	dir=$(cat "$CDIR/results/.logdir-$kver-$b")
+	out=$dir/output.log
+	# A kernel report: the console's last suite marker before it.
+	if [ "$vst" -eq 125 ]; then
+		line=$(grep -a -n -m1 -E "$MDK_KERNEL_REPORTS" "$dir/console.checked" | cut -d: -f1)
+		culprit=$(head -n "${line:-0}" "$dir/console.log" | tr -d "\r" |
+			grep -a -o 'mdevkit: suite [^ ]*\( end\)\?' | tail -1 | cut -d' ' -f3-)
+		[[ $culprit == *" end" ]] && culprit=
+	fi
+	for s in "$@"; do
+		tr -d '\r' <"$out" | awk -v s="$s" -v f="$CDIR/results/.out-$kver-$s" '
+			$0 == "MDK-SUITE-BEGIN " s { on = 1; next }
+			on && $1 == "MDK-SUITE-END" && $2 == s { print $3 >f ".st"; exit }
+			on { print >f }' 2>/dev/null
+		if ! grep -qx "MDK-SUITE-BEGIN $s" "$out"; then
+			: >"$CDIR/results/.out-$kver-$s"
+			echo "$kver/$s: not run (the batch VM of $b ended with status $vst)" \
+				>>"$CDIR/failures.txt"
+			echo "0 1 0" >"$CDIR/results/${kver}_$s"
+			printf '%-36s %3d passed %3d failed %3d skipped  (not run: batch VM status %s)\n' \
+				"$kver/$s" 0 1 0 "$vst"
+			continue
+		fi
+		if [ "$s" = "$culprit" ]; then
+			st=125 running=$s
+		elif [ -s "$CDIR/results/.out-$kver-$s.st" ]; then
+			st=$(cat "$CDIR/results/.out-$kver-$s.st")
+		else
+			st=$vst running=$s
+			[ "$st" -eq 0 ] && st=126
+		fi
+		tally "$CDIR/results/.out-$kver-$s" "$kver/$s" "$st"
+	done
+	if [ -z "$running" ] && [ "$vst" -ge 124 ] && [ "$vst" -le 126 ]; then
+		echo "$kver/$b ($*): VM status $vst after the last suite (see its console log)" \
+			>>"$CDIR/failures.txt"
+		echo "0 1 0" >"$CDIR/results/${kver}_$b"
+		printf '%-36s %3d passed %3d failed %3d skipped  (VM status %s after its suites)\n' \
+			"$kver/$b" 0 1 0 "$vst"
+	fi
+}
 
-if [ -n "$kunit" ]; then
-	log=$CDIR/kunit.log
-	st=0
+# run_batch KVER BATCH SUITE...: one VM for several suites (batch.sh).
+run_batch() {
+	local kver=$1 b=$2 st=0 tag s paths=()
+	shift 2
+	tag=$CDIR/results/.logdir-$kver-$b
+	for s in "$@"; do
+		if [ -n "$suitedir" ]; then
+			paths+=("$s=./$s")
+		elif [ -e "$MDK_ROOT/tools/testing/suites/$s.sh" ]; then
+			paths+=("$s=/opt/mdevkit/tests/$s.sh")
+		else
+			paths+=("$s=/opt/mdevkit/tests/$s")
+		fi
+	done
+	MDK_LOGDIR_FILE=$tag "$MDK_ROOT/tools/vm/run.sh" -B -q -k "$kver" -n "$b" \
+		-t "$((${MDK_SUITE_TIMEOUT:-900} * $#))" ${suitedir:+-e "$suitedir"} -- \
+		"/opt/mdevkit/lib/batch.sh ${paths[*]}" 2>"$tag.err" || st=$?
+	tally_batch "$kver" "$b" "$st" "$@"
+}
+
+# suite_tag SUITE TAG: a suite's "mdevkit-TAG: value" line (first one).
+suite_tag() {
+	sed -n "s/^[#/* ]*mdevkit-$2: *//p" "${suitedir:-$MDK_ROOT/tools/testing/suites}/$1"* \
+		2>/dev/null | head -1
+}
+
+# pool CMD...: run CMD in the background once fewer than $jobs jobs run.
+# Each VM is one TCG thread, kunit's build and the host suites about one
+# core: as many at once as there are cores.
+pool() {
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+	"$@" &
+}
+
+run_kunit() {
+	local log=$CDIR/kunit.log st=0 p f s
 	bash "$MDK_ROOT/kunit/run.sh" >"$log" 2>&1 || st=$?
 	read -r p f s <<<"$(awk -F'[ =]' '/^KUNIT-TOTALS/ { print $3, $5, $7 }' "$log" | tail -1)"
 	p=${p:-0} f=${f:-1} s=${s:-0}
@@ -98,9 +175,11 @@ if [ -n "$kunit" ]; then
 	echo "$p $f $s" >"$CDIR/results/kunit"
 	[ "$f" -gt 0 ] && echo "kunit: see $log" >>"$CDIR/failures.txt"
 	printf '%-36s %3d passed %3d failed %3d skipped\n' "kunit (UML)" "$p" "$f" "$s"
-fi
+}
 
-if [ -n "$host" ]; then
+# The host suites one after another: some build or boot VMs of their own.
+run_host() {
+	local s name log st
 	for s in "$MDK_ROOT"/tools/testing/host/*.sh; do
 		[ -e "$s" ] || continue
 		name=host/$(basename "$s" .sh)
@@ -110,43 +189,103 @@ if [ -n "$host" ]; then
 		bash "$s" >"$log" 2>"$log.err" || st=$?
 		tally "$log" "$name" "$st"
 	done
-fi
+}
 
+rm -rf "$CDIR"
+mkdir -p "$CDIR/results"
+: >"$CDIR/failures.txt"
+mdk_host_deps
+
+# KUnit builds on UML while the bed kernels' modules build.
+[ -n "$kunit" ] && { echo "[check] KUnit on UML (in the background)"; pool run_kunit; }
+
+built=
 for kver in $kvers; do
+	echo "[check] building modules, tools and initramfs for $kver"
 	if ! "$MDK_ROOT/tools/vm/build.sh" "$kver" >"$CDIR/build-$kver.log" 2>&1; then
 		echo "0 1 0" >"$CDIR/results/build-$kver"
 		echo "$kver: build failed (see $CDIR/build-$kver.log)" | tee -a "$CDIR/failures.txt"
 		tail -20 "$CDIR/build-$kver.log" | sed 's/^/    /'
 		continue
 	fi
+	built="$built $kver"
+done
+
+[ -n "$host" ] && pool run_host
+
+# Every in-VM suite of every kernel in one queue, longest first: suites
+# marked "mdevkit-alone: long", then the batches, then the rest.
+# On the kernels in $MDK_CHECK_BATCH (default: debug) the suites without
+# "mdevkit-alone" share VMs, grouped by the layers and kernel parameters
+# they ask for, at most $MDK_CHECK_BATCH_SIZE (4) a VM.
+batch_kvers=${MDK_CHECK_BATCH-debug}
+bsize=${MDK_CHECK_BATCH_SIZE:-4}
+first=() queue=()
+for kver in $built; do
 	if [ -n "$suitedir" ]; then
 		suites=$(cd "$suitedir" && ls)
 	else
 		suites=$(cd "$MDK_ROOT/tools/testing/suites" && ls | sed -n 's/\.\(sh\|c\)$//p' | sort -u)
 	fi
+	alone=()
+	declare -A groups=()
 	for s in $suites; do
 		[ -n "$filter" ] && [[ $s != *"$filter"* ]] && continue
-		# A suite may name the kernels it applies to: "# mdevkit-kvers: debug".
-		only=$(sed -n 's/^[#/* ]*mdevkit-kvers: *//p' "${suitedir:-$MDK_ROOT/tools/testing/suites}/$s"* 2>/dev/null | head -1)
+		# A suite may name the kernels it applies to: "mdevkit-kvers: debug",
+		# the extra initramfs layers it needs: "mdevkit-layers: qemu", and
+		# kernel parameters: "mdevkit-append: iomem=relaxed".
+		only=$(suite_tag "$s" kvers)
 		[ -n "$only" ] && [[ " $only " != *" $kver "* ]] && continue
-		# ... the extra initramfs layers it needs: "# mdevkit-layers: qemu",
-		# and kernel parameters: "# mdevkit-append: iomem=relaxed".
-		layers=$(sed -n 's/^[#/* ]*mdevkit-layers: *//p' "${suitedir:-$MDK_ROOT/tools/testing/suites}/$s"* 2>/dev/null | head -1)
-		append=$(sed -n 's/^[#/* ]*mdevkit-append: *//p' "${suitedir:-$MDK_ROOT/tools/testing/suites}/$s"* 2>/dev/null | head -1)
-		if [ -n "$suitedir" ]; then
-			args=(-e "$suitedir" -- "./$s")
-		elif [ -e "$MDK_ROOT/tools/testing/suites/$s.sh" ]; then
-			args=(-- "/opt/mdevkit/tests/$s.sh")
+		if [[ " $batch_kvers " == *" $kver "* ]] &&
+		   [ -z "$(suite_tag "$s" alone)" ]; then
+			key="$(suite_tag "$s" layers)|$(suite_tag "$s" append)"
+			groups[$key]="${groups[$key]:-} $s"
 		else
-			args=(-- "/opt/mdevkit/tests/$s")
+			alone+=("$s")
 		fi
-		# Each VM is one TCG thread: run as many at once as there are cores.
-		while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
-		MDK_VM_LAYERS=$layers MDK_VM_APPEND="${MDK_VM_APPEND:-} $append" \
-			run_suite "$kver" "$s" "${args[@]}" &
 	done
-	wait
+	# Long suites say so ("mdevkit-alone: long"): they go first.
+	for s in "${alone[@]}"; do
+		if [ "$(suite_tag "$s" alone)" = long ]; then
+			first+=("suite $kver $s")
+		else
+			queue+=("suite $kver $s")
+		fi
+	done
+	n=0
+	for key in "${!groups[@]}"; do
+		set -- ${groups[$key]}
+		while [ $# -gt 0 ]; do
+			n=$((n + 1))
+			first+=("batch $kver batch$n|$key|${*:1:$bsize}")
+			shift $(($# < bsize ? $# : bsize))
+		done
+	done
+	unset groups
 done
+
+for job in "${first[@]}" "${queue[@]}"; do
+	read -r kind kver rest <<<"$job"
+	if [ "$kind" = batch ]; then
+		IFS='|' read -r b layers append list <<<"$rest"
+		echo "[check] $kver/$b:$list" >>"$CDIR/batches.txt"
+		MDK_VM_LAYERS=$layers MDK_VM_APPEND="${MDK_VM_APPEND:-} $append" \
+			pool run_batch "$kver" "$b" $list
+		continue
+	fi
+	s=$rest
+	if [ -n "$suitedir" ]; then
+		args=(-e "$suitedir" -- "./$s")
+	elif [ -e "$MDK_ROOT/tools/testing/suites/$s.sh" ]; then
+		args=(-- "/opt/mdevkit/tests/$s.sh")
+	else
+		args=(-- "/opt/mdevkit/tests/$s")
+	fi
+	MDK_VM_LAYERS=$(suite_tag "$s" layers) \
+	MDK_VM_APPEND="${MDK_VM_APPEND:-} $(suite_tag "$s" append)" \
+		pool run_suite "$kver" "$s" "${args[@]}"
+done
+wait
 
 read -r PASS FAIL SKIP <<<"$(cat "$CDIR"/results/* 2>/dev/null |
 	awk '{ p += $1; f += $2; s += $3 } END { print p + 0, f + 0, s + 0 }')"

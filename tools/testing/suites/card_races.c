@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
+ * mdevkit-alone: long
  * card_races - the card's pin cache against unmaps, resets and a second
  * device in the same container, in stress loops long enough to have shown
  * each race before its fix (docs/card.md, "Pins"):

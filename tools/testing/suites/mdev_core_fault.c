@@ -2,6 +2,7 @@
 /*
  * mdev_core_fault - every mdev_core entry point under fault injection.
  * mdevkit-kvers: debug
+ * mdevkit-alone: long
  *
  * For each entry point (module load, parent registration and
  * unregistration, create, remove) the suite makes the 1st, 2nd, 3rd, ...

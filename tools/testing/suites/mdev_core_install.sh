@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
+# mdevkit-alone: yes (installs files into the VM that change how later suites load modules)
 # mdev_core_install - what `make install` configures: with
 # udev/modprobe.d/mdevkit.conf in /etc/modprobe.d, "modprobe mdev" loads
 # mdev_core and never the kernel's mdev.ko; without it, the kernel's module

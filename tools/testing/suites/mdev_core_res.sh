@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
+# mdevkit-alone: long
 # mdev_core_res - the resource model and instance accounting: after every
 # create and remove of a pseudo-random sequence over mixed types,
 # available_instances of every type is exactly the number of creates of that

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
+ * mdevkit-alone: long
  * mdev_core_stress - concurrency of mdev_core: threads creating and removing
  * mdevs of mixed types with accounting checked after every phase, and parent
  * unbind, parent module unload and parent removal while creates and removes

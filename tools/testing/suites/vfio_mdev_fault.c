@@ -2,6 +2,7 @@
 /*
  * vfio_mdev_fault - vfio_mdev's entry points under fault injection.
  * mdevkit-kvers: debug
+ * mdevkit-alone: long
  *
  * The engine of mdev_core_fault (tools/testing/mdk_fault.h): for each entry
  * point, the 1st, 2nd, 3rd, ... allocation of the one call fails, under

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // mdevkit-kvers: debug
+// mdevkit-alone: long
 /*
  * vfio_mdev_fuzz - a structured fuzzer for vfio_mdev devices and the card
  * (docs/fuzz.md). A supervisor process creates mdevs of the test parent
@@ -27,7 +28,9 @@
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -327,7 +330,7 @@ static void op_region_info(struct fz_thread *t, struct fz_vf *vf)
 	fz_op(t->log, "GET_REGION_INFO argsz %#x index %u", argsz, idx);
 	ret = xioctl(vf->v.device, VFIO_DEVICE_GET_REGION_INFO, i);
 	fz_ret(t->log, ret);
-	if (argsz < minsz || idx >= FZ_NREG) {
+	if (argsz < minsz || idx >= FZ_NREG || idx == VFIO_PCI_VGA_REGION_INDEX) {
 		CHECK(t, ret == -EINVAL, "GET_REGION_INFO argsz %u index %u: %d, expected -EINVAL",
 		      argsz, idx, ret);
 		return;
@@ -359,7 +362,7 @@ static void op_irq_info(struct fz_thread *t, struct fz_vf *vf)
 	fz_op(t->log, "GET_IRQ_INFO argsz %#x index %u", argsz, idx);
 	ret = xioctl(vf->v.device, VFIO_DEVICE_GET_IRQ_INFO, i);
 	fz_ret(t->log, ret);
-	if (argsz < minsz || idx >= FZ_NIRQ) {
+	if (argsz < minsz || idx >= FZ_NIRQ || !vf->irq[idx].flags) {
 		CHECK(t, ret == -EINVAL, "GET_IRQ_INFO argsz %u index %u: %d, expected -EINVAL",
 		      argsz, idx, ret);
 		return;
@@ -886,6 +889,43 @@ static void drop_maps(struct fz_thread *t)
 		drop_map(t, i);
 }
 
+/*
+ * An access to a passthrough mapping. As with vfio-pci, it raises SIGBUS
+ * while the BAR's memory decode is off or a reset is under way (the
+ * mapping is zapped and its fault handler refuses), which other threads of
+ * the worker cause at any time: the access is then skipped.
+ */
+static __thread sigjmp_buf *bus_guard;
+
+static bool map_rw32(struct fz_thread *t, volatile uint32_t *p, uint32_t *val,
+		     bool write)
+{
+	sigjmp_buf jb;
+
+	if (sigsetjmp(jb, 1)) {
+		bus_guard = NULL;
+		fz_op(t->log, "SIGBUS at %p (memory decode off or a reset)", p);
+		return false;
+	}
+	bus_guard = &jb;
+	if (write)
+		*p = *val;
+	else
+		*val = *p;
+	bus_guard = NULL;
+	return true;
+}
+
+static bool map_w32(struct fz_thread *t, volatile void *p, uint32_t val)
+{
+	return map_rw32(t, p, &val, true);
+}
+
+static bool map_r32(struct fz_thread *t, volatile void *p, uint32_t *val)
+{
+	return map_rw32(t, p, val, false);
+}
+
 static void op_mmap(struct fz_thread *t, struct fz_vf *vf)
 {
 	struct fz_worker *w = t->w;
@@ -934,16 +974,18 @@ static void op_mmap(struct fz_thread *t, struct fz_vf *vf)
 	if (p == MAP_FAILED)
 		return;
 	if (inside && shared) {
-		volatile uint32_t *q = (void *)p;
-		volatile uint32_t *e = (void *)(p + ((len - 1) & ~(PAGE - 1)));
-		uint32_t x = *q + *e;	/* reads fault the pages in */
+		uint32_t x = 0, y = 0;
 
-		if (prot & PROT_WRITE) {
+		/* reads fault the pages in */
+		if (map_r32(t, p, &x) &&
+		    map_r32(t, p + ((len - 1) & ~(PAGE - 1)), &y) &&
+		    (prot & PROT_WRITE)) {
 			/* the card: the portal's TAIL and HEAD, garbage */
 			if (w->kind != FZ_VT)
 				disrupt_begin(w);
+			x += y;
 			fz_op(t->log, "store %#x into the mapping", x);
-			*q = fz_chance(&t->r, 50) ? x : fz_u32(&t->r);
+			map_w32(t, p, fz_chance(&t->r, 50) ? x : fz_u32(&t->r));
 			if (w->kind != FZ_VT)
 				disrupt_end(w);
 		}
@@ -961,17 +1003,20 @@ static void op_mmap_coherent(struct fz_thread *t, struct fz_vf *vf, uint8_t *pg)
 	volatile uint32_t *q = (void *)(pg + k);
 	ssize_t n;
 
+	uint32_t c;
+
 	fz_op(t->log, "store %#x at mapping of BAR0+%#x", a, 0x5000 + k);
-	*q = a;
+	if (!map_w32(t, q, a))
+		return;
 	n = region_rw(t, vf, 0, 0, 0x5000 + k, &b, 4);
 	if (n == 4)
 		CHECK(t, a == b, "BAR0+%#x: stored %#x through mmap, read() saw %#x",
 		      0x5000 + k, a, b);
 	a = fz_u32(&t->r);
 	n = region_rw(t, vf, 1, 0, 0x5000 + k, &a, 4);
-	if (n == 4)
-		CHECK(t, *q == a, "BAR0+%#x: wrote %#x with write(), mmap sees %#x",
-		      0x5000 + k, a, *q);
+	if (n == 4 && map_r32(t, q, &c))
+		CHECK(t, c == a, "BAR0+%#x: wrote %#x with write(), mmap sees %#x",
+		      0x5000 + k, a, c);
 }
 
 /* ---- DMA mappings (one thread per container maps and unmaps) ------------ */
@@ -1509,7 +1554,7 @@ static int card_batch(struct fz_thread *t, struct fz_vf *vf)
 	}
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	fz_op(t->log, "TAIL %u", vf->tail);
-	*(volatile uint32_t *)(vf->portals + MDK_CARD_PORTAL_TAIL) = vf->tail;
+	map_w32(t, vf->portals + MDK_CARD_PORTAL_TAIL, vf->tail);
 	deadline = now_ms() + 20000;
 	for (i = 0; i < n; i++) {
 		while (!vf->comp[fd[i].idx].status) {
@@ -1569,7 +1614,7 @@ static void op_card_reg(struct fz_thread *t, struct fz_vf *vf)
 	if (q && fz_chance(&t->r, 30)) {	/* and run it, whatever it holds */
 		val = fz_chance(&t->r, 50) ? fz_below(&t->r, 70) : fz_u32(&t->r);
 		fz_op(t->log, "TAIL %u into portal %u", val, q);
-		*(volatile uint32_t *)(vf->portals + q * MDK_CARD_PORTAL_SIZE) = val;
+		map_w32(t, vf->portals + q * MDK_CARD_PORTAL_SIZE, val);
 	}
 }
 
@@ -1801,8 +1846,8 @@ static void *card_engine_thread(void *arg)
 			disrupt_begin(w);
 			fz_op(t->log, "%s %#x into our portal", fz_chance(&t->r, 70) ?
 			      "TAIL" : "HEAD", v);
-			*(volatile uint32_t *)(vf->portals + (fz_chance(&t->r, 70) ?
-				MDK_CARD_PORTAL_TAIL : MDK_CARD_PORTAL_HEAD)) = v;
+			map_w32(t, vf->portals + (fz_chance(&t->r, 70) ?
+				MDK_CARD_PORTAL_TAIL : MDK_CARD_PORTAL_HEAD), v);
 			usleep(fz_below(&t->r, 500));
 			disrupt_end(w);
 			continue;
@@ -1870,12 +1915,20 @@ static int vf_open(struct fz_worker *w, struct fz_vf *vf, const char *uuid,
 	if (ret)
 		return ret;
 	for (i = 0; i < FZ_NREG; i++) {
+		/* As vfio-pci: no VGA region, not even its info. */
+		if (i == VFIO_PCI_VGA_REGION_INDEX)
+			continue;
 		ret = mdkvfio_region(&vf->v, i, &vf->reg[i]);
 		if (ret)
 			return ret;
 	}
 	for (i = 0; i < FZ_NIRQ; i++) {
 		ret = mdkvfio_irq(&vf->v, i, &vf->irq[i]);
+		/* As vfio-pci: no ERR interrupt on a conventional function. */
+		if (ret == -EINVAL && i == VFIO_PCI_ERR_IRQ_INDEX) {
+			memset(&vf->irq[i], 0, sizeof(vf->irq[i]));
+			continue;
+		}
 		if (ret)
 			return ret;
 	}
@@ -1946,6 +1999,8 @@ static void worker_crash(int sig, siginfo_t *si, void *uc)
 {
 	struct fz_thread *t = cur_thread;
 
+	if (sig == SIGBUS && bus_guard)
+		siglongjmp(*bus_guard, 1);
 	printf("# worker crash: signal %d at %p in %s (run seed %llu)\n", sig,
 	       si->si_addr, t ? t->log->name : "main", (unsigned long long)run_seed);
 	if (t)
