@@ -285,4 +285,5 @@ static struct kunit_suite mdk_nic_vq_suite = {
 	.name = "mdk_nic_vq",
 	.test_cases = mdk_nic_vq_cases,
 };
+
 kunit_test_suite(mdk_nic_vq_suite);

@@ -41,7 +41,8 @@ static ssize_t mdk_nic_desc_show(struct mdev_type *mtype, char *buf)
 	unsigned int p = mdk_nic_type_pairs[mtype - nic->types];
 	unsigned int q = mdk_nic_pairs_vqs(p);
 
-	return sysfs_emit(buf, "virtio-net queue_pairs=%u virtqueues=%u vectors=%u notify_pages=%u\n",
+	return sysfs_emit(buf,
+			  "virtio-net queue_pairs=%u virtqueues=%u vectors=%u notify_pages=%u\n",
 			  p, q, q + 1, q);
 }
 
