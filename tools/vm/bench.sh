@@ -142,7 +142,7 @@ awk '
 			}
 		}
 		printf "\nsystem CPU busy with a NIC mdev up and idle (trapped notify): %s %%\n", idle
-		printf "goal: at least the veth pair's frame rate: %s\n", ok ? "met" : "NOT met"
+		printf "goal: at least the frame rate of the veth pair: %s\n", ok ? "met" : "NOT met"
 	}' "$out" | tee -a "$stage/table.md"
 
 awk '

@@ -89,8 +89,9 @@ base() {
 	echo "$out"
 }
 
-# Modules the bed loads from the target kernel, with their dependencies.
-KMOD_WANT="vfio vfio_iommu_type1 vfio-pci mdev"
+# Modules the bed loads from the target kernel, with their dependencies
+# (veth: the NIC benchmark's baseline).
+KMOD_WANT="vfio vfio_iommu_type1 vfio-pci mdev veth"
 
 kernel_layer() { # KVER MODDIR...
 	local kver=$1 root out m dep rel
