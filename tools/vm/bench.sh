@@ -137,7 +137,7 @@ awk '
 			split("to_host to_guest", d, " ")
 			for (j = 1; j <= 2; j++) {
 				a = fps["vnet" SUBSEP d[j] SUBSEP 64 SUBSEP p]; b = mb["vnet" SUBSEP d[j] SUBSEP 1500 SUBSEP p]
-				printf "| NIC mdev, %d pair%s, %s | %.0f | %.0f |\n", p, p > 1 ? "s" : "", d[j] == "to_host" ? "driver to representor" : "representor to driver", a, b
+				printf "| NIC mdev, %d pair%s, %s | %.0f | %.0f |\n", p, (p > 1 ? "s" : ""), (d[j] == "to_host" ? "driver to representor" : "representor to driver"), a, b
 				if (a < fps["veth" SUBSEP "a_to_b" SUBSEP 64 SUBSEP 1]) ok = 0
 			}
 		}
