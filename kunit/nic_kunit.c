@@ -61,9 +61,10 @@ static struct ctx *setup(struct kunit *test, u16 size)
 	KUNIT_ASSERT_NOT_NULL(test, x->f);
 	KUNIT_ASSERT_NOT_NULL(test, x->c);
 	x->m = (struct mdk_nic_mem){ .rw = fake_rw, .ctx = x->f };
-	x->vq = (struct mdk_nic_vq){
-		.size = size, .desc = DESC, .avail = AVAIL, .used = USED,
-	};
+	x->vq.size = size;
+	x->vq.desc = DESC;
+	x->vq.avail = AVAIL;
+	x->vq.used = USED;
 	return x;
 }
 
@@ -86,36 +87,49 @@ static void offer(struct ctx *x, u16 head)
 	put_unaligned_le16(idx + 1, x->f->mem + AVAIL + 2);
 }
 
+/* The chain at available position @at, as the device reads it. */
+static int peek_at(struct ctx *x, u16 at)
+{
+	u16 pending;
+	int ret;
+
+	x->vq.last_avail = at;
+	ret = mdk_nic_vq_avail(&x->vq, &x->m, &pending);
+	return ret ? ret : mdk_nic_vq_peek(&x->vq, &x->m, at, x->c);
+}
+
 static void mdk_nic_vq_check_setups(struct kunit *test)
 {
 	struct ctx *x = setup(test, 256);
-	struct mdk_nic_vq vq = x->vq;
+	struct mdk_nic_vq *v = kunit_kzalloc(test, sizeof(*v), GFP_KERNEL);
 
-	KUNIT_EXPECT_EQ(test, 0, mdk_nic_vq_check(&vq));
-	vq.size = 1;
-	KUNIT_EXPECT_EQ(test, 0, mdk_nic_vq_check(&vq));
-	vq.size = 0;
-	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(&vq));
-	vq.size = 3;
-	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(&vq));
-	vq.size = 512;
-	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(&vq));
-	vq = x->vq;
-	vq.desc = DESC + 8;
-	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(&vq));
-	vq = x->vq;
-	vq.avail = AVAIL + 1;
-	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(&vq));
-	vq = x->vq;
-	vq.used = USED + 2;
-	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(&vq));
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	*v = x->vq;
+	KUNIT_EXPECT_EQ(test, 0, mdk_nic_vq_check(v));
+	v->size = 1;
+	KUNIT_EXPECT_EQ(test, 0, mdk_nic_vq_check(v));
+	v->size = 0;
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(v));
+	v->size = 3;
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(v));
+	v->size = 512;
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(v));
+	*v = x->vq;
+	v->desc = DESC + 8;
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(v));
+	*v = x->vq;
+	v->avail = AVAIL + 1;
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(v));
+	*v = x->vq;
+	v->used = USED + 2;
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(v));
 	/* Rings that would wrap past 2^64. */
-	vq = x->vq;
-	vq.desc = U64_MAX - 15;
-	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(&vq));
-	vq = x->vq;
-	vq.used = U64_MAX - 3;
-	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(&vq));
+	*v = x->vq;
+	v->desc = U64_MAX - 15;
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(v));
+	*v = x->vq;
+	v->used = U64_MAX - 3;
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_check(v));
 }
 
 static void mdk_nic_vq_walks_a_chain(struct kunit *test)
@@ -129,7 +143,7 @@ static void mdk_nic_vq_walks_a_chain(struct kunit *test)
 	offer(x, 5);
 	KUNIT_ASSERT_EQ(test, 0, mdk_nic_vq_avail(&x->vq, &x->m, &pending));
 	KUNIT_EXPECT_EQ(test, 1, pending);
-	KUNIT_ASSERT_EQ(test, 0, mdk_nic_vq_peek(&x->vq, &x->m, 0, x->c));
+	KUNIT_ASSERT_EQ(test, 0, peek_at(x, 0));
 	KUNIT_EXPECT_EQ(test, 5, x->c->head);
 	KUNIT_EXPECT_EQ(test, 3, x->c->nr);
 	KUNIT_EXPECT_EQ(test, 62, x->c->readable);
@@ -148,42 +162,43 @@ static void mdk_nic_vq_refuses_malformed_chains(struct kunit *test)
 	desc(x, 0, DATA, 10, VRING_DESC_F_NEXT, 1);
 	desc(x, 1, DATA, 10, VRING_DESC_F_NEXT, 0);
 	offer(x, 0);
-	KUNIT_EXPECT_EQ(test, -EPROTO, mdk_nic_vq_peek(&x->vq, &x->m, 0, x->c));
+	KUNIT_EXPECT_EQ(test, -EPROTO, peek_at(x, 0));
 	/* A head past the table. */
 	offer(x, 8);
-	KUNIT_EXPECT_EQ(test, -EPROTO, mdk_nic_vq_peek(&x->vq, &x->m, 1, x->c));
+	KUNIT_EXPECT_EQ(test, -EPROTO, peek_at(x, 1));
 	/* A next past the table. */
 	desc(x, 2, DATA, 10, VRING_DESC_F_NEXT, 0xffff);
 	offer(x, 2);
-	KUNIT_EXPECT_EQ(test, -EPROTO, mdk_nic_vq_peek(&x->vq, &x->m, 2, x->c));
+	KUNIT_EXPECT_EQ(test, -EPROTO, peek_at(x, 2));
 	/* Indirect, not negotiated. */
 	desc(x, 3, DATA, 16, VRING_DESC_F_INDIRECT, 0);
 	offer(x, 3);
-	KUNIT_EXPECT_EQ(test, -EPROTO, mdk_nic_vq_peek(&x->vq, &x->m, 3, x->c));
+	KUNIT_EXPECT_EQ(test, -EPROTO, peek_at(x, 3));
 	/* Readable after writable. */
 	desc(x, 4, DATA, 10, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 5);
 	desc(x, 5, DATA, 10, 0, 0);
 	offer(x, 4);
-	KUNIT_EXPECT_EQ(test, -EPROTO, mdk_nic_vq_peek(&x->vq, &x->m, 4, x->c));
+	KUNIT_EXPECT_EQ(test, -EPROTO, peek_at(x, 4));
 	/* A buffer that wraps past 2^64. */
 	desc(x, 6, U64_MAX - 4, 10, 0, 0);
 	offer(x, 6);
-	KUNIT_EXPECT_EQ(test, -EPROTO, mdk_nic_vq_peek(&x->vq, &x->m, 5, x->c));
+	KUNIT_EXPECT_EQ(test, -EPROTO, peek_at(x, 5));
 	/* A chain through all 8 descriptors is fine; a 9th link is a loop. */
 	for (i = 0; i < 8; i++)
 		desc(x, i, DATA, 1, i < 7 ? VRING_DESC_F_NEXT : 0, i + 1);
 	offer(x, 0);
-	KUNIT_EXPECT_EQ(test, 0, mdk_nic_vq_peek(&x->vq, &x->m, 6, x->c));
+	KUNIT_EXPECT_EQ(test, 0, peek_at(x, 6));
 	KUNIT_EXPECT_EQ(test, 8, x->c->nr);
 	desc(x, 7, DATA, 1, VRING_DESC_F_NEXT, 0);
-	KUNIT_EXPECT_EQ(test, -EPROTO, mdk_nic_vq_peek(&x->vq, &x->m, 6, x->c));
+	KUNIT_EXPECT_EQ(test, -EPROTO, peek_at(x, 6));
 	/* The available index more than a queue ahead. */
+	x->vq.last_avail = 0;
 	put_unaligned_le16(9, x->f->mem + AVAIL + 2);
 	KUNIT_EXPECT_EQ(test, -EPROTO, mdk_nic_vq_avail(&x->vq, &x->m, &pending));
 	/* A table outside the driver's memory: the memory's error. */
 	x->vq.desc = MEM_SIZE;
 	put_unaligned_le16(1, x->f->mem + AVAIL + 2);
-	KUNIT_EXPECT_EQ(test, -EFAULT, mdk_nic_vq_peek(&x->vq, &x->m, 0, x->c));
+	KUNIT_EXPECT_EQ(test, -EFAULT, peek_at(x, 0));
 }
 
 static void mdk_nic_vq_index_wraps(struct kunit *test)
@@ -210,7 +225,7 @@ static void mdk_nic_chain_copies_across_segments(struct kunit *test)
 	desc(x, 1, DATA + 0x100, 0, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 2);
 	desc(x, 2, DATA + 0x200, 100, VRING_DESC_F_WRITE, 0);
 	offer(x, 0);
-	KUNIT_ASSERT_EQ(test, 0, mdk_nic_vq_peek(&x->vq, &x->m, 0, x->c));
+	KUNIT_ASSERT_EQ(test, 0, peek_at(x, 0));
 	KUNIT_EXPECT_EQ(test, 103, x->c->writable);
 	KUNIT_ASSERT_EQ(test, 0, mdk_nic_chain_rw(&x->m, x->c, 1, in, 40, true));
 	KUNIT_EXPECT_EQ(test, 1, x->f->mem[DATA + 1]);
@@ -231,12 +246,22 @@ static void mdk_nic_vq_used_ring_and_irq(struct kunit *test)
 	struct ctx *x = setup(test, 4);
 	int i;
 
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 3; i++)
 		KUNIT_ASSERT_EQ(test, 0, mdk_nic_vq_push(&x->vq, &x->m, i, 100 + i));
 	/* Nothing visible before publish. */
 	KUNIT_EXPECT_EQ(test, 0, get_unaligned_le16(x->f->mem + USED + 2));
+	KUNIT_EXPECT_EQ(test, 0, x->f->writes);
 	KUNIT_ASSERT_EQ(test, 0, mdk_nic_vq_publish(&x->vq, &x->m));
+	KUNIT_EXPECT_EQ(test, 3, get_unaligned_le16(x->f->mem + USED + 2));
+	/* Elements and index: two writes. */
+	KUNIT_EXPECT_EQ(test, 2, x->f->writes);
+	for (; i < 5; i++)
+		KUNIT_ASSERT_EQ(test, 0, mdk_nic_vq_push(&x->vq, &x->m, i, 100 + i));
+	/* Across the wrap: two writes of elements, one of the index. */
+	KUNIT_ASSERT_EQ(test, 0, mdk_nic_vq_publish(&x->vq, &x->m));
+	KUNIT_EXPECT_EQ(test, 5, x->f->writes);
 	KUNIT_EXPECT_EQ(test, 5, get_unaligned_le16(x->f->mem + USED + 2));
+	KUNIT_EXPECT_EQ(test, 3, get_unaligned_le32(x->f->mem + USED + 4 + 8 * 3));
 	/* The 5th element wrapped onto slot 0. */
 	KUNIT_EXPECT_EQ(test, 4, get_unaligned_le32(x->f->mem + USED + 4));
 	KUNIT_EXPECT_EQ(test, 104, get_unaligned_le32(x->f->mem + USED + 8));
@@ -244,8 +269,44 @@ static void mdk_nic_vq_used_ring_and_irq(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, 1, mdk_nic_vq_wants_irq(&x->vq, &x->m));
 	put_unaligned_le16(VRING_AVAIL_F_NO_INTERRUPT, x->f->mem + AVAIL);
 	KUNIT_EXPECT_EQ(test, 0, mdk_nic_vq_wants_irq(&x->vq, &x->m));
+	/* More than a queue's worth before a publish is the caller's bug. */
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_EQ(test, 0, mdk_nic_vq_push(&x->vq, &x->m, 0, 0));
+	KUNIT_EXPECT_EQ(test, -EPROTO, mdk_nic_vq_push(&x->vq, &x->m, 0, 0));
 	x->vq.used = MEM_SIZE;
-	KUNIT_EXPECT_EQ(test, -EFAULT, mdk_nic_vq_push(&x->vq, &x->m, 0, 0));
+	KUNIT_EXPECT_EQ(test, -EFAULT, mdk_nic_vq_publish(&x->vq, &x->m));
+	/* Notification suppression, on and off. */
+	x->vq.used = USED;
+	KUNIT_EXPECT_EQ(test, 0, mdk_nic_vq_no_notify(&x->vq, &x->m, true));
+	KUNIT_EXPECT_EQ(test, VRING_USED_F_NO_NOTIFY, get_unaligned_le16(x->f->mem + USED));
+	KUNIT_EXPECT_EQ(test, 0, mdk_nic_vq_no_notify(&x->vq, &x->m, false));
+	KUNIT_EXPECT_EQ(test, 0, get_unaligned_le16(x->f->mem + USED));
+}
+
+static void mdk_nic_vq_reads_heads_ahead(struct kunit *test)
+{
+	struct ctx *x = setup(test, 8);
+	unsigned int before;
+	u16 pending;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		desc(x, i, DATA, 10, 0, 0);
+		offer(x, 7 - i);
+	}
+	x->vq.last_avail = 6;		/* positions 6, 7, then 0 to 5 wrapped */
+	put_unaligned_le16(14, x->f->mem + AVAIL + 2);
+	before = x->f->writes;
+	KUNIT_ASSERT_EQ(test, 0, mdk_nic_vq_avail(&x->vq, &x->m, &pending));
+	KUNIT_EXPECT_EQ(test, 8, pending);
+	KUNIT_EXPECT_EQ(test, before, x->f->writes);
+	KUNIT_ASSERT_EQ(test, 0, mdk_nic_vq_peek(&x->vq, &x->m, 6, x->c));
+	KUNIT_EXPECT_EQ(test, 1, x->c->head);
+	KUNIT_ASSERT_EQ(test, 0, mdk_nic_vq_peek(&x->vq, &x->m, 9, x->c));
+	KUNIT_EXPECT_EQ(test, 6, x->c->head);
+	/* Positions mdk_nic_vq_avail() did not count: refused. */
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_peek(&x->vq, &x->m, 14, x->c));
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_nic_vq_peek(&x->vq, &x->m, 5, x->c));
 }
 
 static void mdk_nic_feature_negotiation(struct kunit *test)
@@ -277,6 +338,7 @@ static struct kunit_case mdk_nic_vq_cases[] = {
 	KUNIT_CASE(mdk_nic_vq_index_wraps),
 	KUNIT_CASE(mdk_nic_chain_copies_across_segments),
 	KUNIT_CASE(mdk_nic_vq_used_ring_and_irq),
+	KUNIT_CASE(mdk_nic_vq_reads_heads_ahead),
 	KUNIT_CASE(mdk_nic_feature_negotiation),
 	{}
 };

@@ -9,6 +9,7 @@
 #include <linux/crc32.h>
 #include <linux/etherdevice.h>
 #include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -56,10 +57,9 @@ static void mdk_nic_vf_reset_state(struct mdk_nic_vf *vf)
 	vf->queue_sel = 0;
 	WRITE_ONCE(vf->active_pairs, 1);
 	for (i = 0; i < MDK_NIC_MAX_VQS; i++) {
-		vf->q[i] = (struct mdk_nic_q){
-			.vq.size = MDK_NIC_VQ_MAX_SIZE,
-			.vector = VIRTIO_MSI_NO_VECTOR,
-		};
+		memset(&vf->q[i], 0, sizeof(vf->q[i]));
+		vf->q[i].vq.size = MDK_NIC_VQ_MAX_SIZE;
+		vf->q[i].vector = VIRTIO_MSI_NO_VECTOR;
 	}
 }
 
@@ -504,7 +504,7 @@ static void mdk_nic_vf_free(struct mdk_nic_vf *vf)
 	vfree(vf->notify_mem);
 	kfree(vf->chain);
 	kfree(vf->chain2);
-	kfree(vf);
+	kvfree(vf);
 }
 
 /**
@@ -524,7 +524,7 @@ int mdk_nic_vf_probe(struct mdev_device *mdev)
 	u64 bar;
 	int ret;
 
-	vf = kzalloc(sizeof(*vf), GFP_KERNEL);
+	vf = kvzalloc(sizeof(*vf), GFP_KERNEL);
 	if (!vf)
 		return -ENOMEM;
 	vf->chain = kmalloc(sizeof(*vf->chain), GFP_KERNEL);

@@ -82,7 +82,10 @@ static int mdk_nic_tx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 
 	if (!smp_load_acquire(&q->enabled))
 		return 0;
-	ret = mdk_nic_vq_avail(&q->vq, m, &pending);
+	/* Busy with the queue: the driver need not notify (2.7.10). */
+	ret = mdk_nic_vq_no_notify(&q->vq, m, true);
+	if (!ret)
+		ret = mdk_nic_vq_avail(&q->vq, m, &pending);
 	if (ret)
 		return ret;
 	n = min_t(unsigned int, pending, MDK_NIC_BUDGET);
@@ -122,7 +125,16 @@ done:
 		if (ret)
 			return ret;
 	}
-	return n ? mdk_nic_finish(vf, m, qi) : 0;
+	ret = n ? mdk_nic_finish(vf, m, qi) : 0;
+	if (ret || *more)
+		return ret;
+	/* Drained: notifications again, and what came in meanwhile. */
+	ret = mdk_nic_vq_no_notify(&q->vq, m, false);
+	if (!ret)
+		ret = mdk_nic_vq_avail(&q->vq, m, &pending);
+	if (!ret && pending)
+		*more = true;
+	return ret;
 }
 
 /*
@@ -193,20 +205,29 @@ static int mdk_nic_rx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 	struct sk_buff_head *rxq = &vf->rxq[pair];
 	unsigned int done = 0;
 	struct sk_buff *skb;
-	u16 pending;
+	u16 pending, left;
 	int ret = 0;
 
 	if (!smp_load_acquire(&q->enabled) || skb_queue_empty_lockless(rxq))
 		return 0;
+	ret = mdk_nic_vq_avail(&q->vq, m, &pending);
+	if (ret)
+		return ret;
 	while (done < MDK_NIC_BUDGET) {
 		spin_lock_bh(&vf->rx_lock);
 		skb = __skb_dequeue(rxq);
 		spin_unlock_bh(&vf->rx_lock);
 		if (!skb)
 			break;
-		ret = mdk_nic_vq_avail(&q->vq, m, &pending);
-		if (!ret)
-			ret = mdk_nic_rx_one(vf, m, q, skb, pending);
+		/* The chains counted at the start of the pass, less those taken. */
+		left = pending - (u16)(q->vq.last_avail - q->vq.heads_from);
+		ret = mdk_nic_rx_one(vf, m, q, skb, left);
+		if (ret == 1) {
+			/* Short: count again once, the driver may have added. */
+			ret = mdk_nic_vq_avail(&q->vq, m, &pending);
+			if (!ret)
+				ret = mdk_nic_rx_one(vf, m, q, skb, pending);
+		}
 		if (ret == 1) {
 			/* No buffers: wait for the driver's notification. */
 			spin_lock_bh(&vf->rx_lock);

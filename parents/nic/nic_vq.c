@@ -78,10 +78,11 @@ int mdk_nic_vq_check(const struct mdk_nic_vq *vq)
  * Return: 0; -EPROTO when the driver's index runs more than the queue size
  * ahead (a driver error); the memory callback's error.
  */
-int mdk_nic_vq_avail(const struct mdk_nic_vq *vq, const struct mdk_nic_mem *m,
+int mdk_nic_vq_avail(struct mdk_nic_vq *vq, const struct mdk_nic_mem *m,
 		     u16 *pending)
 {
-	u16 idx;
+	u16 idx, at, n, i;
+	__le16 *buf = (__le16 *)vq->heads;
 	int ret = rd16(m, vq->avail + AVAIL_IDX, &idx);
 
 	if (ret)
@@ -91,6 +92,20 @@ int mdk_nic_vq_avail(const struct mdk_nic_vq *vq, const struct mdk_nic_mem *m,
 		return -EPROTO;
 	/* The ring entries are read after the index that covers them. */
 	smp_rmb();
+	/* ... all of them, in at most two reads (the ring wraps once). */
+	vq->heads_from = vq->last_avail;
+	vq->nr_heads = 0;
+	while (vq->nr_heads < *pending) {
+		at = (vq->heads_from + vq->nr_heads) & (vq->size - 1);
+		n = min_t(u16, *pending - vq->nr_heads, vq->size - at);
+		ret = m->rw(m->ctx, vq->avail + AVAIL_RING + 2 * at,
+			    buf + vq->nr_heads, 2 * n, false);
+		if (ret)
+			return ret;
+		vq->nr_heads += n;
+	}
+	for (i = 0; i < vq->nr_heads; i++)
+		vq->heads[i] = le16_to_cpu(buf[i]);
 	return 0;
 }
 
@@ -103,7 +118,7 @@ int mdk_nic_vq_avail(const struct mdk_nic_vq *vq, const struct mdk_nic_mem *m,
  *
  * Does not consume it: the caller advances @vq->last_avail once it is done
  * with the chain, so that a packet that needs several chains takes none
- * until all of them are there.
+ * until all of them are there. @at is one mdk_nic_vq_avail() counted.
  *
  * Return: 0; -EPROTO for a driver error: a head or next index beyond the
  * queue, a chain longer than the queue (a loop), an indirect descriptor
@@ -113,13 +128,13 @@ int mdk_nic_vq_avail(const struct mdk_nic_vq *vq, const struct mdk_nic_mem *m,
 int mdk_nic_vq_peek(const struct mdk_nic_vq *vq, const struct mdk_nic_mem *m,
 		    u16 at, struct mdk_nic_chain *c)
 {
-	u16 i, flags;
+	u16 i, flags, k = at - vq->heads_from;
 	u8 d[DESC_SIZE];
 	int ret;
 
-	ret = rd16(m, vq->avail + AVAIL_RING + 2 * (at & (vq->size - 1)), &i);
-	if (ret)
-		return ret;
+	if (k >= vq->nr_heads)
+		return -EINVAL;		/* not counted by mdk_nic_vq_avail() */
+	i = vq->heads[k];
 	if (i >= vq->size)
 		return -EPROTO;
 	c->head = i;
@@ -164,22 +179,20 @@ int mdk_nic_vq_peek(const struct mdk_nic_vq *vq, const struct mdk_nic_mem *m,
  * @head: the chain's head
  * @len: bytes the device wrote into it
  *
- * Return: 0, or the memory callback's error.
+ * Kept until mdk_nic_vq_publish() writes every element pushed at once.
+ *
+ * Return: 0, or -EPROTO when more than a queue's worth is pushed.
  */
 int mdk_nic_vq_push(struct mdk_nic_vq *vq, const struct mdk_nic_mem *m,
 		    u16 head, u32 len)
 {
-	u8 e[USED_ELEM_SIZE];
-	int ret;
-
-	put_unaligned_le32(head, &e[0]);
-	put_unaligned_le32(len, &e[4]);
-	ret = m->rw(m->ctx, vq->used + USED_RING +
-		    USED_ELEM_SIZE * (u64)(vq->used_idx & (vq->size - 1)),
-		    e, sizeof(e), true);
-	if (!ret)
-		vq->used_idx++;
-	return ret;
+	/* A queue's chains are all out at most once: size elements. */
+	if (vq->nr_pushed >= vq->size)
+		return -EPROTO;
+	vq->pushed[vq->nr_pushed].id = cpu_to_le32(head);
+	vq->pushed[vq->nr_pushed].len = cpu_to_le32(len);
+	vq->nr_pushed++;
+	return 0;
 }
 
 /**
@@ -191,9 +204,43 @@ int mdk_nic_vq_push(struct mdk_nic_vq *vq, const struct mdk_nic_mem *m,
  */
 int mdk_nic_vq_publish(struct mdk_nic_vq *vq, const struct mdk_nic_mem *m)
 {
+	u16 done = 0, at, n;
+	int ret;
+
+	/* The elements pushed, in at most two writes (the ring wraps once). */
+	while (done < vq->nr_pushed) {
+		at = (vq->used_idx + done) & (vq->size - 1);
+		n = min_t(u16, vq->nr_pushed - done, vq->size - at);
+		ret = m->rw(m->ctx, vq->used + USED_RING + USED_ELEM_SIZE * (u64)at,
+			    &vq->pushed[done], USED_ELEM_SIZE * n, true);
+		if (ret)
+			return ret;
+		done += n;
+	}
+	vq->used_idx += vq->nr_pushed;
+	vq->nr_pushed = 0;
 	/* The elements before the index that covers them. */
 	smp_wmb();
 	return wr16(m, vq->used + USED_IDX, vq->used_idx);
+}
+
+/**
+ * mdk_nic_vq_no_notify() - ask the driver not to notify (or to again)
+ * @vq: the queue
+ * @m: the driver's memory
+ * @on: set VRING_USED_F_NO_NOTIFY (the device is busy with the queue), or
+ *	clear it (the caller then looks at the available index once more)
+ *
+ * Return: 0, or the memory callback's error.
+ */
+int mdk_nic_vq_no_notify(const struct mdk_nic_vq *vq,
+			 const struct mdk_nic_mem *m, bool on)
+{
+	int ret = wr16(m, vq->used, on ? VRING_USED_F_NO_NOTIFY : 0);
+
+	/* Cleared before the caller reads the available index again. */
+	smp_mb();
+	return ret;
 }
 
 /**

@@ -40,7 +40,12 @@ struct mdk_nic_mem {
  * @avail: ... of the driver (available) ring
  * @used: ... of the device (used) ring
  * @last_avail: the next available entry the device will take
- * @used_idx: the device's used index (mirrors the ring's idx field)
+ * @used_idx: the device's used index (what the driver sees once published)
+ * @heads_from: available-ring position of @heads[0]
+ * @nr_heads: heads read ahead by mdk_nic_vq_avail()
+ * @heads: the available ring's entries from @heads_from, read in one go
+ * @nr_pushed: used elements in @pushed, not yet written
+ * @pushed: used elements, written by mdk_nic_vq_publish() in one go
  */
 struct mdk_nic_vq {
 	u16 size;
@@ -49,6 +54,14 @@ struct mdk_nic_vq {
 	u64 used;
 	u16 last_avail;
 	u16 used_idx;
+	u16 heads_from;
+	u16 nr_heads;
+	u16 heads[MDK_NIC_VQ_MAX_SIZE];
+	u16 nr_pushed;
+	struct {
+		__le32 id;
+		__le32 len;
+	} pushed[MDK_NIC_VQ_MAX_SIZE];
 };
 
 /**
@@ -80,13 +93,15 @@ struct mdk_nic_chain {
 };
 
 int mdk_nic_vq_check(const struct mdk_nic_vq *vq);
-int mdk_nic_vq_avail(const struct mdk_nic_vq *vq, const struct mdk_nic_mem *m,
+int mdk_nic_vq_avail(struct mdk_nic_vq *vq, const struct mdk_nic_mem *m,
 		     u16 *pending);
 int mdk_nic_vq_peek(const struct mdk_nic_vq *vq, const struct mdk_nic_mem *m,
 		    u16 at, struct mdk_nic_chain *c);
 int mdk_nic_vq_push(struct mdk_nic_vq *vq, const struct mdk_nic_mem *m,
 		    u16 head, u32 len);
 int mdk_nic_vq_publish(struct mdk_nic_vq *vq, const struct mdk_nic_mem *m);
+int mdk_nic_vq_no_notify(const struct mdk_nic_vq *vq,
+			 const struct mdk_nic_mem *m, bool on);
 int mdk_nic_vq_wants_irq(const struct mdk_nic_vq *vq,
 			 const struct mdk_nic_mem *m);
 int mdk_nic_chain_rw(const struct mdk_nic_mem *m, const struct mdk_nic_chain *c,
