@@ -203,9 +203,12 @@ static inline long nic_frame_seq(const uint8_t *f, size_t len)
 	return ntohl(w[0]) == NIC_MAGIC ? (long)ntohl(w[1]) : -1;
 }
 
-/* Receives our next test frame on @sock within @ms; its length, or -1. */
-static inline ssize_t nic_sock_recv(int sock, uint8_t *buf, size_t len,
-				    int ms)
+/*
+ * Receives our next test frame on @sock within @ms (with sequence number
+ * @seq, or any of ours for -1); its length, or -1.
+ */
+static inline ssize_t nic_sock_recv_seq(int sock, uint8_t *buf, size_t len,
+					int ms, long seq)
 {
 	struct pollfd p = { .fd = sock, .events = POLLIN };
 	ssize_t n;
@@ -218,23 +221,38 @@ static inline ssize_t nic_sock_recv(int sock, uint8_t *buf, size_t len,
 		if (n < 0)
 			return -1;
 		if (from.sll_pkttype != PACKET_OUTGOING &&
-		    nic_frame_seq(buf, n) >= 0)
+		    nic_frame_seq(buf, n) >= 0 &&
+		    (seq < 0 || nic_frame_seq(buf, n) == seq))
 			return n;
 	}
 	return -1;
 }
 
-/* Receives our next test frame on @pair of @n within @ms; its length. */
-static inline ssize_t nic_guest_recv(struct mdkvnet *n, unsigned int pair,
-				     uint8_t *buf, size_t len, int ms,
-				     unsigned int *nbufs)
+static inline ssize_t nic_sock_recv(int sock, uint8_t *buf, size_t len,
+				    int ms)
+{
+	return nic_sock_recv_seq(sock, buf, len, ms, -1);
+}
+
+/* The same on @pair of @n: its length, or mdkvnet_rx()'s error. */
+static inline ssize_t nic_guest_recv_seq(struct mdkvnet *n, unsigned int pair,
+					 uint8_t *buf, size_t len, int ms,
+					 unsigned int *nbufs, long seq)
 {
 	ssize_t r;
 
 	do {
 		r = mdkvnet_rx(n, pair, buf, len, ms, nbufs);
-	} while (r >= 0 && nic_frame_seq(buf, r) < 0);
+	} while (r >= 0 && (nic_frame_seq(buf, r) < 0 ||
+			    (seq >= 0 && nic_frame_seq(buf, r) != seq)));
 	return r;
+}
+
+static inline ssize_t nic_guest_recv(struct mdkvnet *n, unsigned int pair,
+				     uint8_t *buf, size_t len, int ms,
+				     unsigned int *nbufs)
+{
+	return nic_guest_recv_seq(n, pair, buf, len, ms, nbufs, -1);
 }
 
 /* One NIC mdev as a test sees it. */
@@ -325,13 +343,13 @@ static inline int nic_ping(struct nic_fn *fn, unsigned int pair, size_t len,
 	nic_frame(f, len, bcast, fn->mac, seq, 0);
 	if (mdkvnet_tx(&fn->n, pair, f, len))
 		return 1;
-	r = nic_sock_recv(fn->sock, g, sizeof(g), 2000);
+	r = nic_sock_recv_seq(fn->sock, g, sizeof(g), 2000, seq);
 	if (r != (ssize_t)len || memcmp(f, g, len))
 		return 2;
 	nic_frame(f, len, fn->mac, bcast, seq + 1, 0);
 	if (send(fn->sock, f, len, 0) != (ssize_t)len)
 		return 3;
-	r = nic_guest_recv(&fn->n, 0, g, sizeof(g), 2000, NULL);
+	r = nic_guest_recv_seq(&fn->n, 0, g, sizeof(g), 2000, NULL, seq + 1);
 	if (r != (ssize_t)len || memcmp(f, g, len))
 		return 4;
 	return 0;
