@@ -131,6 +131,25 @@ static inline int nic_wait_carrier(const char *ifname, int want, int ms)
 	return nic_netattr(ifname, "carrier");
 }
 
+/*
+ * Waits up to @ms until @ifname's operstate is "up": the link watch has
+ * run, so its qdisc takes frames (before, the noop qdisc drops them).
+ */
+static inline int nic_wait_up(const char *ifname, int ms)
+{
+	char path[160], st[32];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/operstate", ifname);
+	for (; ms > 0; ms -= 10) {
+		if (!mdk_read_str(path, st, sizeof(st)) && !strcmp(st, "up")) {
+			usleep(20000);
+			return 0;
+		}
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
 /* An AF_PACKET socket on @ifname for every protocol, or -errno. */
 static inline int nic_socket(const char *ifname)
 {
@@ -218,6 +237,8 @@ static inline ssize_t nic_sock_recv_seq(int sock, uint8_t *buf, size_t len,
 		socklen_t fl = sizeof(from);
 
 		n = recvfrom(sock, buf, len, 0, (struct sockaddr *)&from, &fl);
+		if (n < 0 && errno == ENETDOWN)
+			continue;	/* the interface went down meanwhile */
 		if (n < 0)
 			return -1;
 		if (from.sll_pkttype != PACKET_OUTGOING &&
@@ -347,6 +368,8 @@ static inline int nic_ping(struct nic_fn *fn, unsigned int pair, size_t len,
 	if (r != (ssize_t)len || memcmp(f, g, len))
 		return 2;
 	nic_frame(f, len, fn->mac, bcast, seq + 1, 0);
+	if (nic_wait_up(fn->rep, 3000))
+		return 5;
 	if (send(fn->sock, f, len, 0) != (ssize_t)len)
 		return 3;
 	r = nic_guest_recv_seq(&fn->n, 0, g, sizeof(g), 2000, NULL, seq + 1);

@@ -389,6 +389,7 @@ TEST_F(nic, rings_outside_the_mappings_need_reset)
 		uint8_t f[128];
 
 		nic_frame(f, 128, v->mac, v->mac, 8, 0);
+		nic_wait_up(v->rep, 2000);
 		send(v->sock, f, 128, 0);
 	}
 	expect_needs_reset(_metadata, v);

@@ -292,6 +292,7 @@ static void to_guest(struct __test_metadata *_metadata, struct nic_fn *fn,
 	ASSERT_EQ(0, mdkvnet_post_rx(&fn->n, 0, fn->n.vq[0].size, buflen));
 	ASSERT_EQ(0, mdkvnet_driver_ok(&fn->n));
 	nic_fn_mac(fn);
+	ASSERT_EQ(0, nic_wait_up(fn->rep, 3000));
 	for (i = 0; i < NSIZES; i++) {
 		ssize_t r;
 
@@ -355,6 +356,7 @@ TEST_F(nic, multiqueue_pairs_set_and_traffic_on_every_pair)
 		EXPECT_EQ(500 + p, nic_frame_seq(g, 200));
 	}
 	/* Flows spread over every receive queue. */
+	ASSERT_EQ(0, nic_wait_up(fn->rep, 3000));
 	for (i = 0; i < 64; i++) {
 		nic_frame(f, 128, fn->mac, fn->mac, 600 + i, 1000 + i * 37);
 		ASSERT_EQ(128, send(fn->sock, f, 128, 0));
