@@ -12,6 +12,7 @@
 #include <linux/pci.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/vmalloc.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_net.h>
@@ -35,7 +36,7 @@ static void mdk_nic_vf_stop(struct mdk_nic_vf *vf)
 	for (p = 0; p < MDK_NIC_MAX_PAIRS; p++)
 		__skb_queue_purge(&vf->rxq[p]);
 	spin_unlock_bh(&vf->rx_lock);
-	cancel_work_sync(&vf->work);
+	cancel_delayed_work_sync(&vf->work);
 	mdk_nic_rep_carrier(vf);
 }
 
@@ -176,7 +177,7 @@ static void mdk_nic_write_status(struct mdk_nic_vf *vf, u8 val)
 		vf->running = !vf->broken;
 		spin_unlock_bh(&vf->rx_lock);
 		mdk_nic_rep_carrier(vf);
-		queue_work(mdk_nic_wq, &vf->work);
+		mdk_nic_dp_kick(vf);
 	}
 }
 
@@ -192,10 +193,11 @@ static void mdk_nic_enable_queue(struct mdk_nic_vf *vf, struct mdk_nic_q *q)
 	}
 	q->vq.last_avail = 0;
 	q->vq.used_idx = 0;
-	q->enabled = true;
+	/* The worker reads the setup only once it sees the queue enabled. */
+	smp_store_release(&q->enabled, true);
 	if (READ_ONCE(vf->running)) {
 		mdk_nic_rep_carrier(vf);
-		queue_work(mdk_nic_wq, &vf->work);
+		mdk_nic_dp_kick(vf);
 	}
 }
 
@@ -323,7 +325,7 @@ static int mdk_nic_vf_write(struct mdk_vdev *vdev, unsigned int bar, u64 off,
 		/* The page says which queue; a queue that is not there: ignored. */
 		qi = (off - MDK_NIC_NOTIFY) / MDK_NIC_NOTIFY_MUL;
 		if (qi < vf->nvqs && READ_ONCE(vf->running))
-			queue_work(mdk_nic_wq, &vf->work);
+			mdk_nic_dp_kick(vf);
 	}
 	return 0;
 }
@@ -436,7 +438,11 @@ static DEVICE_ATTR_RW(mtu);
 static ssize_t notify_show(struct device *dev, struct device_attribute *attr,
 			   char *buf)
 {
-	return sysfs_emit(buf, "trap\n");
+	struct mdk_nic_vf *vf = mdk_nic_vf_of(dev);
+
+	if (!vf)
+		return -ENODEV;
+	return sysfs_emit(buf, "%s\n", vf->notify_mem ? "passthrough" : "trap");
 }
 static DEVICE_ATTR_RO(notify);
 
@@ -495,6 +501,7 @@ static void mdk_nic_vcap(struct mdk_nic_vf *vf, unsigned int i, u8 type,
 
 static void mdk_nic_vf_free(struct mdk_nic_vf *vf)
 {
+	vfree(vf->notify_mem);
 	kfree(vf->chain);
 	kfree(vf->chain2);
 	kfree(vf);
@@ -532,7 +539,7 @@ int mdk_nic_vf_probe(struct mdev_device *mdev)
 	vf->pairs = vf->nvqs / 2;
 	vf->mtu = ETH_DATA_LEN;
 	mdk_nic_uuid_mac(&mdev->uuid, vf->mac);
-	INIT_WORK(&vf->work, mdk_nic_dp_work);
+	INIT_DELAYED_WORK(&vf->work, mdk_nic_dp_work);
 	spin_lock_init(&vf->rx_lock);
 	for (p = 0; p < MDK_NIC_MAX_PAIRS; p++)
 		skb_queue_head_init(&vf->rxq[p]);
@@ -551,6 +558,16 @@ int mdk_nic_vf_probe(struct mdev_device *mdev)
 	vf->ranges[4] = (struct mdk_vdev_range){
 		MDK_NIC_NOTIFY, vf->nvqs * MDK_NIC_NOTIFY_MUL,
 	};
+	if (nic->notify_pt) {
+		/* Memory the driver writes and the worker polls. */
+		vf->notify_mem = vmalloc_user(vf->nvqs * MDK_NIC_NOTIFY_MUL);
+		if (!vf->notify_mem) {
+			ret = -ENOMEM;
+			goto err_index;
+		}
+		vf->ranges[4].kind = MDK_VBAR_PASSTHROUGH;
+		vf->ranges[4].mem = vf->notify_mem;
+	}
 	mdk_nic_vcap(vf, 0, VIRTIO_PCI_CAP_COMMON_CFG, MDK_NIC_COMMON,
 		     MDK_NIC_COMMON_LEN);
 	mdk_nic_vcap(vf, 1, VIRTIO_PCI_CAP_NOTIFY_CFG, MDK_NIC_NOTIFY,

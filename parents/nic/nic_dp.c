@@ -80,7 +80,7 @@ static int mdk_nic_tx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 	u64 len;
 	int ret;
 
-	if (!q->enabled)
+	if (!smp_load_acquire(&q->enabled))
 		return 0;
 	ret = mdk_nic_vq_avail(&q->vq, m, &pending);
 	if (ret)
@@ -196,7 +196,7 @@ static int mdk_nic_rx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 	u16 pending;
 	int ret = 0;
 
-	if (!q->enabled || skb_queue_empty_lockless(rxq))
+	if (!smp_load_acquire(&q->enabled) || skb_queue_empty_lockless(rxq))
 		return 0;
 	while (done < MDK_NIC_BUDGET) {
 		spin_lock_bh(&vf->rx_lock);
@@ -239,7 +239,7 @@ static int mdk_nic_ctrl(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m)
 	u16 pending, pairs;
 	int ret;
 
-	if (!q->enabled)
+	if (!smp_load_acquire(&q->enabled))
 		return 0;
 	ret = mdk_nic_vq_avail(&q->vq, m, &pending);
 	if (ret)
@@ -291,14 +291,18 @@ static int mdk_nic_ctrl(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m)
  */
 void mdk_nic_dp_work(struct work_struct *work)
 {
-	struct mdk_nic_vf *vf = container_of(work, struct mdk_nic_vf, work);
+	struct mdk_nic_vf *vf = container_of(to_delayed_work(work),
+					     struct mdk_nic_vf, work);
 	struct mdk_nic_mem m = { .rw = mdk_nic_mem_rw, .ctx = vf };
-	unsigned int p, pairs;
+	unsigned int p, pairs, i;
 	bool more = false;
+	u32 before = 0, after = 0;
 	int ret = 0;
 
 	if (!READ_ONCE(vf->running))
 		return;
+	for (i = 0; i < vf->nvqs; i++)
+		before += vf->q[i].vq.last_avail;
 	if (vf->pairs > 1)
 		ret = mdk_nic_ctrl(vf, &m);
 	pairs = READ_ONCE(vf->active_pairs);
@@ -312,8 +316,31 @@ void mdk_nic_dp_work(struct work_struct *work)
 		mdk_nic_vf_needs_reset(vf);
 		return;
 	}
-	if (more)
-		queue_work(mdk_nic_wq, &vf->work);
+	if (more) {
+		mdk_nic_dp_kick(vf);
+		return;
+	}
+	if (!vf->notify_mem)
+		return;
+	/*
+	 * Passthrough notify pages: nothing traps the driver's notifications,
+	 * so the worker looks again, soon after work, less often when idle.
+	 */
+	for (i = 0; i < vf->nvqs; i++)
+		after += vf->q[i].vq.last_avail;
+	vf->poll = after != before ? 0 : min(2 * vf->poll + 1, MDK_NIC_POLL_MAX);
+	queue_delayed_work(mdk_nic_wq, &vf->work, vf->poll);
+}
+
+/**
+ * mdk_nic_dp_kick() - run the datapath now
+ * @vf: the function
+ *
+ * Context: any.
+ */
+void mdk_nic_dp_kick(struct mdk_nic_vf *vf)
+{
+	mod_delayed_work(mdk_nic_wq, &vf->work, 0);
 }
 
 /**
@@ -343,7 +370,7 @@ netdev_tx_t mdk_nic_dp_to_guest(struct mdk_nic_vf *vf, struct sk_buff *skb)
 	}
 	spin_unlock(&vf->rx_lock);
 	if (queued) {
-		queue_work(mdk_nic_wq, &vf->work);
+		mdk_nic_dp_kick(vf);
 		return NETDEV_TX_OK;
 	}
 drop:

@@ -25,6 +25,14 @@ static unsigned int nics;
 module_param(nics, uint, 0444);
 MODULE_PARM_DESC(nics, "NICs to create at load (IDs 0 to nics - 1)");
 
+static bool notify_passthrough;
+module_param(notify_passthrough, bool, 0444);
+MODULE_PARM_DESC(notify_passthrough,
+		 "the NICs created at load pass notify pages through (default: trapped)");
+
+/* What new_device asked for, read by the probe it runs. */
+static bool mdk_nic_new_pt;
+
 struct workqueue_struct *mdk_nic_wq;
 
 static const unsigned int mdk_nic_type_pairs[MDK_NIC_NR_TYPES] = { 1, 2, 4 };
@@ -58,7 +66,7 @@ struct mdev_driver mdk_nic_mdev_driver = {
 	.show_description = mdk_nic_desc_show,
 };
 
-/* <nic>/{queues,vectors,notify_pages}_{total,free} */
+/* <nic>/{queues,vectors,notify_pages}_{total,free}, <nic>/notify */
 static ssize_t mdk_nic_units(struct device *dev, char *buf,
 			     enum mdk_res_kind kind, bool total)
 {
@@ -86,7 +94,17 @@ MDK_NIC_UNITS_ATTR(vectors_free, MDK_RES_VECTOR, false);
 MDK_NIC_UNITS_ATTR(notify_pages_total, MDK_RES_BAR2, true);
 MDK_NIC_UNITS_ATTR(notify_pages_free, MDK_RES_BAR2, false);
 
+static ssize_t notify_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	struct mdk_nic *nic = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%s\n", nic->notify_pt ? "passthrough" : "trap");
+}
+static DEVICE_ATTR_RO(notify);
+
 static struct attribute *mdk_nic_attrs[] = {
+	&dev_attr_notify.attr,
 	&dev_attr_queues_total.attr,
 	&dev_attr_queues_free.attr,
 	&dev_attr_vectors_total.attr,
@@ -116,6 +134,7 @@ static int mdk_nic_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	nic->dev = &pdev->dev;
 	nic->id = pdev->id;
+	nic->notify_pt = mdk_nic_new_pt;
 	mutex_init(&nic->lock);
 	ida_init(&nic->indices);
 	nic->pools.size[MDK_RES_QUEUE] = MDK_NIC_QUEUES;
@@ -167,7 +186,7 @@ static struct platform_driver mdk_nic_driver = {
 static DEFINE_MUTEX(mdk_nic_devs_lock);
 static struct platform_device *mdk_nic_devs[MDK_NIC_MAX_ID + 1];
 
-static int mdk_nic_new(unsigned int id)
+static int mdk_nic_new(unsigned int id, bool pt)
 {
 	struct platform_device *pdev;
 	int ret = 0;
@@ -179,6 +198,7 @@ static int mdk_nic_new(unsigned int id)
 		ret = -EEXIST;
 		goto out;
 	}
+	mdk_nic_new_pt = pt;	/* the probe runs within the registration */
 	pdev = platform_device_register_simple(MDK_NIC_NAME, id, NULL, 0);
 	if (IS_ERR(pdev)) {
 		ret = PTR_ERR(pdev);
@@ -212,14 +232,22 @@ static int mdk_nic_del(unsigned int id)
 	return 0;
 }
 
+/* "ID" or "ID notify=passthrough" (or "ID notify=trap"). */
 static ssize_t new_device_store(struct device_driver *drv, const char *buf,
 				size_t count)
 {
+	char mode[24] = "notify=trap";
 	unsigned int id;
-	int ret = kstrtouint(buf, 0, &id);
+	int n = sscanf(buf, "%u %23s", &id, mode), ret;
 
-	if (!ret)
-		ret = mdk_nic_new(id);
+	if (n < 1 || count > 64)
+		return -EINVAL;
+	if (!strcmp(mode, "notify=passthrough"))
+		ret = mdk_nic_new(id, true);
+	else if (!strcmp(mode, "notify=trap"))
+		ret = mdk_nic_new(id, false);
+	else
+		ret = -EINVAL;
 	return ret ? ret : count;
 }
 static DRIVER_ATTR_WO(new_device);
@@ -267,7 +295,7 @@ static int __init mdk_nic_init(void)
 	if (ret)
 		goto err_new;
 	for (i = 0; i < nics; i++) {
-		ret = mdk_nic_new(i);
+		ret = mdk_nic_new(i, notify_passthrough);
 		if (ret)
 			goto err_nics;
 	}

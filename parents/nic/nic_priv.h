@@ -52,6 +52,9 @@
 
 /* Frames queued for the guest per pair before the representor drops. */
 #define MDK_NIC_RXQ_MAX		1024
+/* Longest interval between two polls of passthrough notify pages. */
+#define MDK_NIC_POLL_MAX	8
+
 /* Chains a pass of the worker takes from one queue before it yields. */
 #define MDK_NIC_BUDGET		64
 
@@ -115,7 +118,9 @@ struct mdk_nic;
  * @queue_sel: queue_select
  * @active_pairs: pairs in use (VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET)
  * @q: the virtqueues
- * @work: the datapath
+ * @work: the datapath (delayed only to poll passthrough notify pages)
+ * @poll: the current polling interval in jiffies (passthrough notify)
+ * @notify_mem: the notify pages when they are passed through (else NULL)
  * @rx_lock: see the top of this file
  * @running: the datapath may run (DRIVER_OK, not NEEDS_RESET)
  * @rxq: frames from the representor for each pair's receive queue
@@ -152,7 +157,9 @@ struct mdk_nic_vf {
 	unsigned int active_pairs;
 	struct mdk_nic_q q[MDK_NIC_MAX_VQS];
 
-	struct work_struct work;
+	struct delayed_work work;
+	unsigned long poll;
+	void *notify_mem;
 	spinlock_t rx_lock;	/* see above */
 	bool running;
 	struct sk_buff_head rxq[MDK_NIC_MAX_PAIRS];
@@ -175,6 +182,7 @@ struct mdk_nic_vf {
  * @lock: guards @used and @indices
  * @used: units of each pool in use
  * @indices: representor indices in use
+ * @notify_pt: its functions' notify pages are passed through
  */
 struct mdk_nic {
 	struct device *dev;
@@ -187,6 +195,7 @@ struct mdk_nic {
 	struct mutex lock;	/* see above */
 	u32 used[MDK_RES_NR];
 	struct ida indices;
+	bool notify_pt;
 };
 
 /* nic_main.c */
@@ -202,6 +211,7 @@ bool mdk_nic_vf_link_up(struct mdk_nic_vf *vf);
 
 /* nic_dp.c */
 void mdk_nic_dp_work(struct work_struct *work);
+void mdk_nic_dp_kick(struct mdk_nic_vf *vf);
 void mdk_nic_dp_raise(struct mdk_nic_vf *vf, unsigned int qi);
 netdev_tx_t mdk_nic_dp_to_guest(struct mdk_nic_vf *vf, struct sk_buff *skb);
 
