@@ -240,16 +240,104 @@ TEST_F(nic, address_plus_length_wrapping_needs_reset)
 	expect_both_work(_metadata, self);
 }
 
-TEST_F(nic, length_0xffffffff_needs_reset)
+TEST_F(nic, transmit_length_0xffffffff_is_dropped)
 {
 	struct nic_fn *v = &self->fn[0];
 	uint8_t g[2048];
+	long dropped;
 
 	start_both(_metadata, self);
-	/* At a mapped address: most of it is outside every mapping. */
+	dropped = nic_stat(v->rep, "rx_dropped");
+	/* docs/nic.md: longer than MTU + VLAN header, dropped. */
 	mdkvnet_raw_desc(&v->n, TXQ, 0, frame_iova(v), 0xffffffff, 0, 0);
 	offer(v, TXQ, 0);
 	EXPECT_EQ(-1, nic_sock_recv(v->sock, g, sizeof(g), 300));
+	EXPECT_EQ(dropped + 1, nic_stat(v->rep, "rx_dropped"));
+	expect_running(_metadata, v);
+	expect_both_work(_metadata, self);
+}
+
+TEST_F(nic, indirect_descriptor_needs_reset)
+{
+	struct nic_fn *v = &self->fn[0];
+	uint8_t *table = mdkvnet_scratch(&v->n) + 4096;
+
+	start_both(_metadata, self);
+	/* A well-formed indirect table: INDIRECT_DESC is not offered. */
+	memset(table, 0, 16);
+	*(uint64_t *)table = frame_iova(v);
+	*(uint32_t *)(table + 8) = 112;
+	mdkvnet_raw_desc(&v->n, TXQ, 0, mdkvnet_iova(&v->n, table), 16,
+			 VRING_DESC_F_INDIRECT, 0);
+	offer(v, TXQ, 0);
+	expect_needs_reset(_metadata, v);
+	expect_both_work(_metadata, self);
+}
+
+TEST_F(nic, transmit_chain_with_a_writable_descriptor_needs_reset)
+{
+	struct nic_fn *v = &self->fn[0];
+	uint64_t a;
+
+	start_both(_metadata, self);
+	a = frame_iova(v);
+	mdkvnet_raw_desc(&v->n, TXQ, 0, a, 112, VRING_DESC_F_NEXT, 1);
+	mdkvnet_raw_desc(&v->n, TXQ, 1, a + 2048, 64, VRING_DESC_F_WRITE, 0);
+	offer(v, TXQ, 0);
+	expect_needs_reset(_metadata, v);
+	expect_both_work(_metadata, self);
+}
+
+/* Rewrites every posted receive descriptor, then sends it a frame. */
+static void spoil_rx(struct __test_metadata *_metadata, struct nic_fn *v,
+		     uint16_t flags, int chain)
+{
+	struct mdkvnet_vq *vq = &v->n.vq[RXQ];
+	uint8_t f[128];
+	uint16_t i;
+
+	for (i = 0; i < vq->size; i++) {
+		vq->desc[i].flags = flags;
+		vq->desc[i].next = (i + 1) % vq->size;
+		if (chain && (i & 1))
+			vq->desc[i].flags = 0;	/* readable, after writable */
+	}
+	nic_frame(f, 128, v->mac, v->mac, 7, 0);
+	ASSERT_EQ(128, send(v->sock, f, 128, 0));
+}
+
+TEST_F(nic, receive_chain_with_a_readable_descriptor_needs_reset)
+{
+	start_both(_metadata, self);
+	spoil_rx(_metadata, &self->fn[0], 0, 0);
+	expect_needs_reset(_metadata, &self->fn[0]);
+	expect_both_work(_metadata, self);
+}
+
+TEST_F(nic, readable_descriptor_after_a_writable_one_needs_reset)
+{
+	start_both(_metadata, self);
+	spoil_rx(_metadata, &self->fn[0],
+		 VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 1);
+	expect_needs_reset(_metadata, &self->fn[0]);
+	expect_both_work(_metadata, self);
+}
+
+TEST_F(nic, control_chain_without_room_for_the_ack_needs_reset)
+{
+	struct nic_fn *v = &self->fn[0];
+	unsigned int cq = v->n.num_queues - 1;
+	uint8_t *cmd = mdkvnet_scratch(&v->n);
+
+	start_both(_metadata, self);
+	cmd[0] = VIRTIO_NET_CTRL_MQ;
+	cmd[1] = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;
+	cmd[2] = 1;
+	cmd[3] = 0;
+	mdkvnet_raw_desc(&v->n, cq, 0, mdkvnet_iova(&v->n, cmd), 2,
+			 VRING_DESC_F_NEXT, 1);
+	mdkvnet_raw_desc(&v->n, cq, 1, mdkvnet_iova(&v->n, cmd + 2), 2, 0, 0);
+	offer(v, cq, 0);
 	expect_needs_reset(_metadata, v);
 	expect_both_work(_metadata, self);
 }
@@ -345,14 +433,16 @@ static void bad_queue(struct __test_metadata *_metadata, struct nic_fn *fn,
  * A queue size the device cannot use: the queue does not start, the device
  * tells the driver (DEVICE_NEEDS_RESET), the neighbour is unaffected.
  */
-static void bad_size(struct __test_metadata *_metadata,
-		     struct __fixture_type_nic *self, uint16_t size)
+static void bad_setup(struct __test_metadata *_metadata,
+		      struct __fixture_type_nic *self, uint16_t size,
+		      unsigned int misalign)
 {
 	struct nic_fn *v = &self->fn[0];
 	uint64_t rings = mdkvnet_iova(&v->n, mdkvnet_scratch(&v->n));
 
 	start_both(_metadata, self);
-	bad_queue(_metadata, v, size, rings, rings + 0x4000, rings + 0x8000);
+	bad_queue(_metadata, v, size, rings + misalign, rings + 0x4000,
+		  rings + 0x8000);
 	EXPECT_EQ(0, mdkvnet_rd(&v->n, VIRTIO_PCI_COMMON_Q_ENABLE, 2));
 	mdkvnet_driver_ok(&v->n);
 	EXPECT_EQ(0, nic_wait_carrier(v->rep, 1, 300));
@@ -362,17 +452,39 @@ static void bad_size(struct __test_metadata *_metadata,
 
 TEST_F(nic, queue_size_not_a_power_of_two_is_refused)
 {
-	bad_size(_metadata, self, 100);
+	bad_setup(_metadata, self, 100, 0);
 }
 
 TEST_F(nic, queue_size_above_the_maximum_is_refused)
 {
-	bad_size(_metadata, self, 512);
+	bad_setup(_metadata, self, 512, 0);
 }
 
 TEST_F(nic, queue_size_zero_is_refused)
 {
-	bad_size(_metadata, self, 0);
+	bad_setup(_metadata, self, 0, 0);
+}
+
+TEST_F(nic, misaligned_descriptor_table_is_refused)
+{
+	bad_setup(_metadata, self, 256, 8);
+}
+
+TEST_F(nic, queue_enable_before_features_ok_needs_reset)
+{
+	struct nic_fn *v = &self->fn[0];
+	struct mdkvnet *n = &v->n;
+
+	start_both(_metadata, self);
+	ASSERT_EQ(0, mdkvnet_reset(n));
+	mdkvnet_set_status(n, VIRTIO_CONFIG_S_ACKNOWLEDGE |
+			   VIRTIO_CONFIG_S_DRIVER);
+	ASSERT_EQ(0, mdkvnet_irqs(n));
+	mdkvnet_wr(n, VIRTIO_PCI_COMMON_MSIX, 2, 0);
+	mdkvnet_setup_vq(n, RXQ, 0);
+	EXPECT_EQ(0, mdkvnet_rd(n, VIRTIO_PCI_COMMON_Q_ENABLE, 2));
+	expect_needs_reset(_metadata, v);
+	expect_both_work(_metadata, self);
 }
 
 TEST_F(nic, rings_outside_the_mappings_need_reset)

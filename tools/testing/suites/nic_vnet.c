@@ -134,6 +134,12 @@ TEST_F(nic, features_ok_refused_for_a_feature_not_offered)
 							    F(bits[i])));
 		EXPECT_FALSE(mdkvnet_status(n) & VIRTIO_CONFIG_S_FEATURES_OK);
 	}
+	/* No VERSION_1 (a legacy driver), or MQ without CTRL_VQ. */
+	EXPECT_EQ(-ENOTSUP, mdkvnet_negotiate_exact(n, offered &
+						    ~F(VIRTIO_F_VERSION_1)));
+	if (variant->pairs > 1)
+		EXPECT_EQ(-ENOTSUP, mdkvnet_negotiate_exact(n, offered &
+						~F(VIRTIO_NET_F_CTRL_VQ)));
 	/* And what is offered still goes through after that. */
 	EXPECT_EQ(0, mdkvnet_negotiate_exact(n, offered));
 }
@@ -223,17 +229,136 @@ TEST_F(nic, mtu_settable_only_while_closed)
 	EXPECT_EQ(0, nic_set_attr(fn->uuid, "mtu", "1500"));
 }
 
-TEST_F(nic, notify_mode_trap_by_default_and_writable_while_closed)
+TEST_F(nic, notify_mode_is_the_nics_and_read_only)
 {
 	struct nic_fn *fn = &self->fn[0];
 	char got[32];
 
-	ASSERT_EQ(0, nic_fn_make(self, 0, variant->type, 0));
+	ASSERT_EQ(0, nic_fn_make(self, 0, variant->type, 1));
 	ASSERT_EQ(0, nic_attr(fn->uuid, "notify", got, sizeof(got)));
 	EXPECT_STREQ("trap", got);
-	/* docs/nic.md: trap or passthrough, writable while not open. */
-	EXPECT_EQ(0, nic_set_attr(fn->uuid, "notify", "passthrough"));
-	EXPECT_EQ(0, nic_set_attr(fn->uuid, "notify", "trap"));
+	ASSERT_EQ(0, mdk_read_str(NIC0 "/notify", got, sizeof(got)));
+	EXPECT_STREQ("trap", got);
+	EXPECT_GT(0, nic_set_attr(fn->uuid, "notify", "passthrough"));
+	ASSERT_EQ(0, nic_attr(fn->uuid, "notify", got, sizeof(got)));
+	EXPECT_STREQ("trap", got);
+	/* Trapped: the notify pages are not an mmap area. */
+	EXPECT_TRUE(fn->n.notify_map == NULL);
+}
+
+#define NIC1		"/sys/bus/platform/devices/mdk_nic.1"
+#define NIC_DRV		"/sys/bus/platform/drivers/mdk_nic"
+
+TEST_F(nic, passthrough_notify_nic_passes_traffic)
+{
+	struct nic_fn *fn = &self->fn[0];
+	char path[160], got[32];
+	unsigned int i;
+
+	if (!mdk_exists(NIC1))
+		ASSERT_EQ(0, mdk_write_str(NIC_DRV "/new_device",
+					   "1 notify=passthrough"));
+	ASSERT_EQ(0, mdk_read_str(NIC1 "/notify", got, sizeof(got)));
+	ASSERT_STREQ("passthrough", got);
+	mdk_make_uuid(fn->uuid, 0x41c1, getpid() & 0xffff, 0);
+	snprintf(path, sizeof(path),
+		 NIC1 "/mdev_supported_types/mdk_nic-%s/create", variant->type);
+	ASSERT_EQ(0, mdk_write_str(path, fn->uuid));
+	self->created[0] = 1;
+	ASSERT_EQ(0, nic_attr(fn->uuid, "notify", got, sizeof(got)));
+	EXPECT_STREQ("passthrough", got);
+	ASSERT_EQ(0, nic_attr(fn->uuid, "representor", fn->rep,
+			      sizeof(fn->rep)));
+	EXPECT_EQ(0, strncmp(fn->rep, "mdknic1v", 8));
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 fn->rep);
+	mdk_write_str(path, "1");
+	ASSERT_EQ(0, nic_ifup(fn->rep, 1));
+	fn->sock = nic_socket(fn->rep);
+	ASSERT_LE(0, fn->sock);
+	ASSERT_EQ(0, mdkvnet_open(&fn->n, fn->uuid));
+	/* Notifications are stores into the mapped notify pages. */
+	ASSERT_TRUE(fn->n.notify_map != NULL);
+	ASSERT_EQ(0, mdkvnet_start(&fn->n, ALL_FEATURES, variant->pairs));
+	nic_fn_mac(fn);
+	for (i = 0; i < 50; i++)
+		ASSERT_EQ(0, nic_ping(fn, i % variant->pairs, sizes[i % NSIZES],
+				      2 * i));
+	mdkvnet_close(&fn->n);
+	close(fn->sock);
+	fn->sock = -1;
+	EXPECT_EQ(0, mdk_remove_mdev(fn->uuid));
+	self->created[0] = 0;
+	EXPECT_EQ(0, mdk_write_str(NIC_DRV "/del_device", "1"));
+}
+
+TEST_F(nic, queue_interrupts_on_their_vectors)
+{
+	struct nic_fn *fn = &self->fn[0];
+	struct mdkvnet *n = &fn->n;
+	uint8_t f[256], g[2048];
+	uint16_t used;
+	int i;
+
+	start0(_metadata, self, variant);
+	ASSERT_EQ(0, nic_wait_up(fn->rep, 3000));
+	while (mdkvnet_wait_efd(n->vq[0].efd, 0) > 0)
+		;
+	mdkvnet_isr(n);
+	/* Receive queue 0: vector 1. */
+	nic_frame(f, 100, fn->mac, fn->mac, 1, 0);
+	ASSERT_EQ(100, send(fn->sock, f, 100, 0));
+	EXPECT_EQ(1, mdkvnet_wait_efd(n->vq[0].efd, 2000));
+	EXPECT_EQ(1, mdkvnet_isr(n) & 1);
+	EXPECT_EQ(0, mdkvnet_wait_efd(n->cfg_efd, 0));
+	ASSERT_EQ(100, nic_guest_recv(n, 0, g, sizeof(g), 2000, NULL));
+	/* Transmit queue 0: vector 2. */
+	while (mdkvnet_wait_efd(n->vq[1].efd, 0) > 0)
+		;
+	ASSERT_EQ(0, mdkvnet_tx(n, 0, f, 100));
+	EXPECT_EQ(1, mdkvnet_wait_efd(n->vq[1].efd, 2000));
+	EXPECT_EQ(0, mdkvnet_tx_done(n, 0, 2000));
+	/* VRING_AVAIL_F_NO_INTERRUPT: used, without an interrupt. */
+	while (mdkvnet_wait_efd(n->vq[0].efd, 0) > 0)
+		;
+	n->vq[0].avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	used = mdkvnet_used_idx(n, 0);
+	ASSERT_EQ(100, send(fn->sock, f, 100, 0));
+	for (i = 0; i < 200 && mdkvnet_used_idx(n, 0) == used; i++)
+		usleep(10000);
+	EXPECT_NE(used, mdkvnet_used_idx(n, 0));
+	EXPECT_EQ(0, mdkvnet_wait_efd(n->vq[0].efd, 100));
+}
+
+TEST_F(nic, vectors_past_the_table_read_back_no_vector)
+{
+	struct mdkvnet *n = &self->fn[0].n;
+
+	ASSERT_EQ(0, nic_fn_make(self, 0, variant->type, 1));
+	ASSERT_EQ(0, mdkvnet_negotiate(n, ALL_FEATURES));
+	mdkvnet_wr(n, VIRTIO_PCI_COMMON_MSIX, 2, n->nvec);
+	EXPECT_EQ(VIRTIO_MSI_NO_VECTOR, mdkvnet_rd(n, VIRTIO_PCI_COMMON_MSIX, 2));
+	mdkvnet_wr(n, VIRTIO_PCI_COMMON_MSIX, 2, n->nvec - 1);
+	EXPECT_EQ(n->nvec - 1, mdkvnet_rd(n, VIRTIO_PCI_COMMON_MSIX, 2));
+	mdkvnet_wr(n, VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	mdkvnet_wr(n, VIRTIO_PCI_COMMON_Q_MSIX, 2, 0x7fff);
+	EXPECT_EQ(VIRTIO_MSI_NO_VECTOR, mdkvnet_rd(n, VIRTIO_PCI_COMMON_Q_MSIX, 2));
+}
+
+TEST_F(nic, queue_addresses_of_an_enabled_queue_do_not_change)
+{
+	struct mdkvnet *n = &self->fn[0].n;
+	uint64_t desc;
+
+	start0(_metadata, self, variant);
+	mdkvnet_wr(n, VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	desc = mdkvnet_rd(n, VIRTIO_PCI_COMMON_Q_DESCLO, 8);
+	EXPECT_EQ(mdkvnet_iova(n, n->vq[0].desc), desc);
+	mdkvnet_wr(n, VIRTIO_PCI_COMMON_Q_DESCLO, 8, 0x7000000000ULL);
+	mdkvnet_wr(n, VIRTIO_PCI_COMMON_Q_SIZE, 2, 16);
+	EXPECT_EQ(desc, mdkvnet_rd(n, VIRTIO_PCI_COMMON_Q_DESCLO, 8));
+	EXPECT_EQ(n->vq[0].size, mdkvnet_rd(n, VIRTIO_PCI_COMMON_Q_SIZE, 2));
+	EXPECT_EQ(0, nic_ping(&self->fn[0], 0, 300, 5));
 }
 
 TEST_F(nic, representor_is_the_mdevs_netdev)
@@ -272,12 +397,53 @@ TEST_F(nic, frames_guest_to_representor)
 		ASSERT_EQ(0, memcmp(f, g, sizes[i]));
 	}
 	EXPECT_EQ(0, mdkvnet_tx_done(&fn->n, 0, 2000));
-	/* A frame larger than the MTU allows is dropped, not delivered. */
-	memset(f, 0, sizeof(f));
-	nic_frame(f, 1600, fn->mac, fn->mac, 99, 0);
-	ASSERT_EQ(0, mdkvnet_tx(&fn->n, 0, f, 1600));
+}
+
+TEST_F(nic, transmit_frames_too_long_or_too_short_are_dropped)
+{
+	struct nic_fn *fn = &self->fn[0];
+	uint8_t f[2048], g[2048];
+	long dropped;
+
+	start0(_metadata, self, variant);
+	dropped = nic_stat(fn->rep, "rx_dropped");
+	/* MTU + Ethernet + VLAN header: the longest that goes through. */
+	nic_frame(f, 1518, fn->mac, fn->mac, 1, 0);
+	ASSERT_EQ(0, mdkvnet_tx(&fn->n, 0, f, 1518));
+	EXPECT_EQ(1518, nic_sock_recv_seq(fn->sock, g, sizeof(g), 2000, 1));
+	nic_frame(f, 1519, fn->mac, fn->mac, 2, 0);
+	ASSERT_EQ(0, mdkvnet_tx(&fn->n, 0, f, 1519));
 	EXPECT_EQ(-1, nic_sock_recv(fn->sock, g, sizeof(g), 300));
+	/* Shorter than an Ethernet header. */
+	ASSERT_EQ(0, mdkvnet_tx(&fn->n, 0, f, 13));
 	EXPECT_EQ(0, mdkvnet_tx_done(&fn->n, 0, 2000));
+	EXPECT_EQ(dropped + 2, nic_stat(fn->rep, "rx_dropped"));
+	EXPECT_EQ(0, nic_ping(fn, 0, 60, 10));
+}
+
+TEST_F(nic, receive_buffer_too_small_without_merging_drops_the_frame)
+{
+	struct nic_fn *fn = &self->fn[0];
+	struct mdkvnet *n = &fn->n;
+	uint8_t f[2048], g[2048];
+	long dropped;
+
+	ASSERT_EQ(0, nic_fn_make(self, 0, variant->type, 1));
+	ASSERT_EQ(0, mdkvnet_negotiate(n, ALL_FEATURES &
+				       ~F(VIRTIO_NET_F_MRG_RXBUF)));
+	ASSERT_EQ(0, mdkvnet_setup(n, variant->pairs, 0));
+	ASSERT_EQ(0, mdkvnet_post_rx(n, 0, 16, 100));
+	ASSERT_EQ(0, mdkvnet_driver_ok(n));
+	nic_fn_mac(fn);
+	ASSERT_EQ(0, nic_wait_up(fn->rep, 3000));
+	dropped = nic_stat(fn->rep, "tx_dropped");
+	nic_frame(f, 200, fn->mac, fn->mac, 1, 0);
+	ASSERT_EQ(200, send(fn->sock, f, 200, 0));
+	nic_frame(f, 88, fn->mac, fn->mac, 2, 0);	/* 12 + 88 = 100 */
+	ASSERT_EQ(88, send(fn->sock, f, 88, 0));
+	EXPECT_EQ(88, nic_guest_recv(n, 0, g, sizeof(g), 2000, NULL));
+	EXPECT_EQ(2, nic_frame_seq(g, 88));
+	EXPECT_EQ(dropped + 1, nic_stat(fn->rep, "tx_dropped"));
 }
 
 /* Representor to guest with receive buffers of @buflen bytes. */
