@@ -202,7 +202,7 @@ TEST_F(nic, transmit_buffer_outside_the_mappings_needs_reset)
 TEST_F(nic, transmit_buffer_running_off_the_mapping_needs_reset)
 {
 	struct nic_fn *v = &self->fn[0];
-	uint64_t end = MDKVNET_IOVA + v->n.mem_size;
+	uint64_t end;
 
 	start_both(_metadata, self);
 	end = MDKVNET_IOVA + v->n.mem_size;
@@ -260,9 +260,10 @@ TEST_F(nic, transmit_length_0xffffffff_is_dropped)
 TEST_F(nic, indirect_descriptor_needs_reset)
 {
 	struct nic_fn *v = &self->fn[0];
-	uint8_t *table = mdkvnet_scratch(&v->n) + 4096;
+	uint8_t *table;
 
 	start_both(_metadata, self);
+	table = mdkvnet_scratch(&v->n) + 4096;
 	/* A well-formed indirect table: INDIRECT_DESC is not offered. */
 	memset(table, 0, 16);
 	*(uint64_t *)table = frame_iova(v);
@@ -296,12 +297,13 @@ static void spoil_rx(struct __test_metadata *_metadata, struct nic_fn *v,
 	uint8_t f[128];
 	uint16_t i;
 
+	/* With @chain, every chain ends in the last, readable, descriptor. */
 	for (i = 0; i < vq->size; i++) {
 		vq->desc[i].flags = flags;
-		vq->desc[i].next = (i + 1) % vq->size;
-		if (chain && (i & 1))
-			vq->desc[i].flags = 0;	/* readable, after writable */
+		vq->desc[i].next = vq->size - 1;
 	}
+	if (chain)
+		vq->desc[vq->size - 1].flags = 0;
 	nic_frame(f, 128, v->mac, v->mac, 7, 0);
 	ASSERT_EQ(128, send(v->sock, f, 128, 0));
 }
@@ -326,10 +328,12 @@ TEST_F(nic, readable_descriptor_after_a_writable_one_needs_reset)
 TEST_F(nic, control_chain_without_room_for_the_ack_needs_reset)
 {
 	struct nic_fn *v = &self->fn[0];
-	unsigned int cq = v->n.num_queues - 1;
-	uint8_t *cmd = mdkvnet_scratch(&v->n);
+	unsigned int cq;
+	uint8_t *cmd;
 
 	start_both(_metadata, self);
+	cq = v->n.num_queues - 1;
+	cmd = mdkvnet_scratch(&v->n);
 	cmd[0] = VIRTIO_NET_CTRL_MQ;
 	cmd[1] = VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET;
 	cmd[2] = 1;
@@ -438,9 +442,10 @@ static void bad_setup(struct __test_metadata *_metadata,
 		      unsigned int misalign)
 {
 	struct nic_fn *v = &self->fn[0];
-	uint64_t rings = mdkvnet_iova(&v->n, mdkvnet_scratch(&v->n));
+	uint64_t rings;
 
 	start_both(_metadata, self);
+	rings = mdkvnet_iova(&v->n, mdkvnet_scratch(&v->n));
 	bad_queue(_metadata, v, size, rings + misalign, rings + 0x4000,
 		  rings + 0x8000);
 	EXPECT_EQ(0, mdkvnet_rd(&v->n, VIRTIO_PCI_COMMON_Q_ENABLE, 2));
