@@ -500,6 +500,25 @@ TEST_F(nic, frames_of_every_size_both_ways_repeatedly)
 					      sizes[i % NSIZES], 1000 + 2 * i));
 }
 
+TEST_F(nic, small_queues_wrap_many_times)
+{
+	struct nic_fn *fn = &self->fn[0];
+	struct mdkvnet *n = &fn->n;
+	unsigned int i;
+
+	ASSERT_EQ(0, nic_fn_make(self, 0, variant->type, 1));
+	ASSERT_EQ(0, mdkvnet_negotiate(n, ALL_FEATURES));
+	ASSERT_EQ(0, mdkvnet_setup(n, variant->pairs, 8));
+	EXPECT_EQ(8, n->vq[0].size);
+	mdkvnet_wr(n, VIRTIO_PCI_COMMON_Q_SELECT, 2, 0);
+	EXPECT_EQ(8, mdkvnet_rd(n, VIRTIO_PCI_COMMON_Q_SIZE, 2));
+	ASSERT_EQ(0, mdkvnet_post_rx(n, 0, 8, MDKVNET_BUF));
+	ASSERT_EQ(0, mdkvnet_driver_ok(n));
+	nic_fn_mac(fn);
+	for (i = 0; i < 200; i++)
+		ASSERT_EQ(0, nic_ping(fn, 0, sizes[i % NSIZES], 2 * i));
+}
+
 TEST_F(nic, multiqueue_pairs_set_and_traffic_on_every_pair)
 {
 	struct nic_fn *fn = &self->fn[0];
