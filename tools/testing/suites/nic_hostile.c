@@ -13,6 +13,8 @@
  * ignored. Each case also checks that a neighbour mdev on the same NIC
  * keeps passing traffic, and that the victim works again after a reset.
  */
+#include <pthread.h>
+
 #include "harness.h"
 #include "mdk_nic.h"
 
@@ -575,6 +577,57 @@ TEST_F_TIMEOUT(nic, resets_in_the_middle_of_traffic, 120)
 		if (k % 5 == 0)
 			EXPECT_EQ(0, nic_ping(&self->fn[1], 0, 1514, 10 * k));
 	}
+	expect_both_work(_metadata, self);
+}
+
+struct storm {
+	struct mdkvnet *n;
+	volatile int stop;
+	long kicks;
+};
+
+/* Notifies every queue's page, and past them, as fast as it can. */
+static void *storm_thread(void *arg)
+{
+	struct storm *st = arg;
+	struct mdkvnet *n = st->n;
+	unsigned int q;
+
+	while (!st->stop) {
+		for (q = 0; q < 8; q++)
+			mdkvnet_kick_raw(n, n->notify.off +
+					 (uint64_t)q * n->notify_mul, q);
+		st->kicks++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(nic, notify_storm_while_the_device_resets, 120)
+{
+	struct nic_fn *v = &self->fn[0];
+	struct storm st = { .n = &v->n };
+	uint8_t f[2048];
+	pthread_t th;
+	unsigned int k, i;
+
+	start_both(_metadata, self);
+	ASSERT_EQ(0, pthread_create(&th, NULL, storm_thread, &st));
+	for (k = 0; k < 40; k++) {
+		for (i = 0; i < 50; i++) {
+			nic_frame(f, 300, v->mac, v->mac, i, 0);
+			mdkvnet_tx(&v->n, i & 1, f, 300);
+			send(v->sock, f, 300, 0);
+		}
+		if (k & 1)
+			mdkvfio_reset(&v->n.v);
+		else
+			mdkvnet_reset(&v->n);
+		mdkvnet_start(&v->n, F_ALL, 2);
+	}
+	st.stop = 1;
+	pthread_join(th, NULL);
+	TH_LOG("%ld rounds of notifications", st.kicks);
+	EXPECT_LT(0, st.kicks);
 	expect_both_work(_metadata, self);
 }
 
