@@ -378,4 +378,17 @@ static inline int nic_ping(struct nic_fn *fn, unsigned int pair, size_t len,
 	return 0;
 }
 
+/*
+ * The suite's main: its tests, then mdk_nic unloaded, so that the next
+ * suite of a batch (one VM boot, the debug kernel's) finds no NIC.
+ */
+#define NIC_HARNESS_MAIN						\
+	int main(int argc, char **argv)					\
+	{								\
+		int ret = __harness_main(argc, argv);			\
+									\
+		mdk_sh("rmmod mdk_nic 2>/dev/null");			\
+		return ret;						\
+	}
+
 #endif /* MDK_NIC_H */

@@ -738,4 +738,4 @@ TEST_F(nic, representor_counters_move)
 	EXPECT_EQ(0, mdk_sh(cmd));
 }
 
-TEST_HARNESS_MAIN
+NIC_HARNESS_MAIN
