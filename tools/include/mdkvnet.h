@@ -62,6 +62,9 @@ struct mdkvnet {
 	struct mdkvfio v;
 	struct mdkvnet_cap common, notify, isr, device;
 	uint32_t notify_mul;
+	/* The notify structure, when its BAR lets it be mmapped. */
+	volatile uint8_t *notify_map;
+	size_t notify_map_len;
 	uint16_t num_queues;	/* the device's */
 	uint16_t nvec;		/* its MSI-X vectors */
 	uint64_t offered;	/* device features */

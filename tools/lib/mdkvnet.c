@@ -116,6 +116,34 @@ static int find_caps(struct mdkvnet *n)
 	return 0;
 }
 
+/*
+ * Maps the notify structure when a sparse mmap area of its BAR covers it
+ * (notify pages passed through): a notification is then a store, no exit.
+ */
+static void map_notify(struct mdkvnet *n)
+{
+	struct mdkvfio_region r;
+	unsigned int i;
+	void *p;
+
+	if (mdkvfio_region(&n->v, BAR(n->notify), &r) ||
+	    !(r.flags & VFIO_REGION_INFO_FLAG_MMAP))
+		return;
+	for (i = 0; i < r.nr_areas; i++) {
+		if (r.areas[i].offset > n->notify.off ||
+		    r.areas[i].offset + r.areas[i].size <
+		    (uint64_t)n->notify.off + n->notify.len)
+			continue;
+		p = mdkvfio_mmap(&n->v, BAR(n->notify), n->notify.off,
+				 n->notify.len, NULL);
+		if (p) {
+			n->notify_map = p;
+			n->notify_map_len = n->notify.len;
+		}
+		return;
+	}
+}
+
 /* A closed device: mdkvnet_close() on it does nothing. */
 void mdkvnet_init(struct mdkvnet *n)
 {
@@ -147,6 +175,7 @@ int mdkvnet_open(struct mdkvnet *n, const char *uuid)
 	if (ret)
 		goto err;
 	n->nvec = irq.count;
+	map_notify(n);
 	n->num_queues = mdkvnet_rd(n, VIRTIO_PCI_COMMON_NUMQ, 2);
 	if (!n->num_queues || n->num_queues > MDKVNET_MAX_VQS) {
 		ret = -ERANGE;
@@ -192,6 +221,8 @@ void mdkvnet_close(struct mdkvnet *n)
 	if (n->v.device >= 0)
 		mdkvnet_set_status(n, 0);
 	close_efds(n);
+	if (n->notify_map)
+		munmap((void *)n->notify_map, n->notify_map_len);
 	mdkvfio_close(&n->v);
 	if (n->mem)
 		munmap(n->mem, n->mem_size);
@@ -408,8 +439,16 @@ int mdkvnet_start(struct mdkvnet *n, uint64_t want, unsigned int pairs)
 	return ret ? ret : mdkvnet_driver_ok(n);
 }
 
+/* Writes @val at @bar_off of the notify BAR: a store when it is mapped. */
 int mdkvnet_kick_raw(struct mdkvnet *n, uint64_t bar_off, uint16_t val)
 {
+	uint64_t rel = bar_off - n->notify.off;
+
+	if (n->notify_map && bar_off >= n->notify.off &&
+	    rel + 2 <= n->notify_map_len) {
+		*(volatile uint16_t *)(n->notify_map + rel) = val;
+		return 0;
+	}
 	return wr(n, BAR(n->notify), bar_off, 2, val);
 }
 
