@@ -489,7 +489,11 @@ static void avail_publish(struct mdkvnet *n, unsigned int q)
 	struct mdkvnet_vq *vq = &n->vq[q];
 
 	__atomic_store_n(&vq->avail->idx, vq->avail_idx, __ATOMIC_RELEASE);
-	mdkvnet_kick(n, q);
+	/* The index before the device's flag is read (2.7.10). */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!(__atomic_load_n(&vq->used->flags, __ATOMIC_RELAXED) &
+	      VRING_USED_F_NO_NOTIFY))
+		mdkvnet_kick(n, q);
 }
 
 /* Receive buffer @i: its slot, the posted length, device-writable. */
