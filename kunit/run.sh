@@ -30,7 +30,7 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/mdevkit/kunit
 jobs=${KUNIT_JOBS:-2}
 host_pkgs="bc bison flex gcc make libc6-dev python3 xz-utils"
 # Repository directories copied under drivers/mdevkit/ (C sources only).
-src_dirs="include/mdevkit mdev_core vfio_mdev parents/card"
+src_dirs="include/mdevkit mdev_core vfio_mdev parents/card parents/nic"
 
 log() { printf 'kunit: %s\n' "$*" >&2; }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit suite mdk_vcap: vfio_mdev standard capabilities (vfio_mdev/vcap.c):
- * power management, MSI in its four layouts and MSI-X, each checked for
- * what a guest reads and which bits its writes reach, and capability lookup.
+ * power management, MSI in its four layouts, MSI-X and vendor-specific
+ * capabilities, each checked for what a guest reads and which bits its
+ * writes reach, and capability lookup.
  */
 
 #include <kunit/test.h>
@@ -198,6 +199,49 @@ static void mdk_vcap_find_walks_the_chain(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -ENOENT, mdk_vcap_find(cfg, PCI_CAP_ID_EXP));
 }
 
+/* Virtio's layout: several vendor capabilities, chained, read-only. */
+static void mdk_vcap_vendor_chain(struct kunit *test)
+{
+	static const u8 body[13] = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x40 };
+	struct mdk_vcfg *cfg = mdk_vcap_test_new(test);
+	int a, b, i;
+
+	a = mdk_vcap_add_vendor(cfg, 16, body);
+	b = mdk_vcap_add_vendor(cfg, 20, body);
+	KUNIT_ASSERT_GE(test, a, MDK_VCFG_CAP_START);
+	KUNIT_ASSERT_EQ(test, b, a + 16);
+	KUNIT_EXPECT_EQ(test, PCI_CAP_ID_VNDR, vcfg_rd(test, cfg, a, 1));
+	KUNIT_EXPECT_EQ(test, b, vcfg_rd(test, cfg, a + PCI_CAP_LIST_NEXT, 1));
+	KUNIT_EXPECT_EQ(test, 16, vcfg_rd(test, cfg, a + 2, 1));
+	KUNIT_EXPECT_EQ(test, 20, vcfg_rd(test, cfg, b + 2, 1));
+	KUNIT_EXPECT_EQ(test, 1, vcfg_rd(test, cfg, a + 3, 1));
+	KUNIT_EXPECT_EQ(test, 0x40, vcfg_rd(test, cfg, a + 13, 1));
+	/* beyond the body given: zeroes */
+	KUNIT_EXPECT_EQ(test, 0, vcfg_rd(test, cfg, b + 16, 4));
+	for (i = 0; i < 16; i += 4)
+		KUNIT_EXPECT_EQ(test, vcfg_rd(test, cfg, a + i, 4),
+				ones(test, cfg, a + i, 4));
+	/* The find of the first one. */
+	KUNIT_EXPECT_EQ(test, a, mdk_vcap_find(cfg, PCI_CAP_ID_VNDR));
+}
+
+static void mdk_vcap_vendor_rejects_bad_lengths(struct kunit *test)
+{
+	static const u8 body[256];
+	struct mdk_vcfg *cfg = mdk_vcap_test_new(test);
+
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_vendor(cfg, 0, body));
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_vendor(cfg, 2, body));
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_vendor(cfg, 256, body));
+	KUNIT_EXPECT_EQ(test, -EINVAL, mdk_vcap_add_vendor(cfg, 8, NULL));
+	KUNIT_EXPECT_EQ(test, -ENOENT, mdk_vcap_find(cfg, PCI_CAP_ID_VNDR));
+	/* Just the header and length byte. */
+	KUNIT_EXPECT_LE(test, 0, mdk_vcap_add_vendor(cfg, 3, NULL));
+	/* 192 bytes of capabilities fit from 0x40; a 255-byte one then does not. */
+	KUNIT_EXPECT_EQ(test, -ENOSPC, mdk_vcap_add_vendor(cfg, 255, body));
+	KUNIT_EXPECT_LE(test, 0, mdk_vcap_add_vendor(cfg, 180, body));
+}
+
 static struct kunit_case mdk_vcap_cases[] = {
 	KUNIT_CASE(mdk_vcap_pm_registers),
 	KUNIT_CASE(mdk_vcap_exp_registers),
@@ -206,6 +250,8 @@ static struct kunit_case mdk_vcap_cases[] = {
 	KUNIT_CASE(mdk_vcap_msix_registers),
 	KUNIT_CASE(mdk_vcap_msix_rejects_bad_locations),
 	KUNIT_CASE(mdk_vcap_find_walks_the_chain),
+	KUNIT_CASE(mdk_vcap_vendor_chain),
+	KUNIT_CASE(mdk_vcap_vendor_rejects_bad_lengths),
 	{}
 };
 

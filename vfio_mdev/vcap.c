@@ -12,6 +12,7 @@
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
+#include <linux/string.h>
 #include <mdevkit/compat.h>
 
 #include "vcap.h"
@@ -197,6 +198,31 @@ int mdk_vcap_add_msix(struct mdk_vcfg *cfg, unsigned int nr,
 	mdk_vcap_put32(&b, PCI_MSIX_PBA, pba_offset | pba_bar, 0);
 	return mdk_vcfg_add_cap(cfg, PCI_CAP_ID_MSIX, PCI_CAP_MSIX_SIZEOF,
 				b.init, b.wmask);
+}
+
+/**
+ * mdk_vcap_add_vendor() - append a vendor-specific capability
+ * @cfg: the space being built
+ * @len: the capability's length, header included: 3 to 255
+ * @body: the @len - 3 bytes after its length byte
+ *
+ * The whole capability is read-only; its third byte is @len (PCI 3.0,
+ * 6.8.4: the length field of a vendor-specific capability).
+ *
+ * Context: any; the caller owns @cfg.
+ * Return: its offset, -EINVAL for a bad @len, -ENOSPC if it does not fit.
+ */
+int mdk_vcap_add_vendor(struct mdk_vcfg *cfg, unsigned int len,
+			const void *body)
+{
+	u8 init[PCI_CFG_SPACE_SIZE] = {};
+
+	if (len < PCI_CAP_FLAGS + 1 || len > U8_MAX || (len > 3 && !body))
+		return -EINVAL;
+	init[0] = len;
+	if (len > 3)
+		memcpy(&init[1], body, len - 3);
+	return mdk_vcfg_add_cap(cfg, PCI_CAP_ID_VNDR, len, init, NULL);
 }
 
 /**

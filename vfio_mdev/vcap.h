@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * vfio_mdev standard capabilities: power management, MSI and MSI-X built
+ * vfio_mdev capabilities: power management, MSI, MSI-X and vendor-specific
+ * ones built
  * into a virtual configuration space (vcfg.h) with the write masks the PCI
  * specification gives their registers, and the lookup of a capability.
  *
@@ -22,6 +23,8 @@ int mdk_vcap_add_msi(struct mdk_vcfg *cfg, unsigned int nr, bool addr64,
 int mdk_vcap_add_msix(struct mdk_vcfg *cfg, unsigned int nr,
 		      unsigned int table_bar, u32 table_offset,
 		      unsigned int pba_bar, u32 pba_offset);
+int mdk_vcap_add_vendor(struct mdk_vcfg *cfg, unsigned int len,
+			const void *body);
 int mdk_vcap_find(const struct mdk_vcfg *cfg, u8 id);
 
 #endif /* _VFIO_MDEV_VCAP_H */

@@ -197,6 +197,12 @@ static int mdk_vdev_build(struct mdk_vdev *vdev)
 			return ret;
 		vdev->msix_cap = ret;
 	}
+	for (i = 0; i < info->nr_vendor_caps; i++) {
+		ret = mdk_vcap_add_vendor(cfg, info->vendor_caps[i].len,
+					  info->vendor_caps[i].body);
+		if (ret < 0)
+			return ret;
+	}
 	return mdk_vdev_irqs_init(vdev);
 }
 

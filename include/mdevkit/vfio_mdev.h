@@ -57,6 +57,19 @@ struct mdk_vdev_bar {
 };
 
 /**
+ * struct mdk_vdev_vendor_cap - a vendor-specific capability (ID 0x09)
+ * @len: its length in bytes, header included (3 to 255); the byte at
+ *	offset 2 is @len, as the PCI specification wants
+ * @body: the @len - 3 bytes after the length byte; read-only to the user
+ *
+ * What a virtio device describes its structures with, for instance.
+ */
+struct mdk_vdev_vendor_cap {
+	u8 len;
+	const void *body;
+};
+
+/**
  * struct mdk_vdev_info - a virtual PCI function
  * @pci: IDs, class, interrupt pin, PCIe-ness and BAR sizes and flags
  * @bars: each used BAR's layout (the size is @pci.bars[i].size)
@@ -67,6 +80,10 @@ struct mdk_vdev_bar {
  * @msix_bar: the BAR holding the MSI-X table and PBA
  * @msix_table: offset of the table in @msix_bar (inside a trapped range)
  * @msix_pba: offset of the PBA in @msix_bar (inside a trapped range)
+ * @nr_vendor_caps: entries in @vendor_caps
+ * @vendor_caps: vendor-specific capabilities, chained in this order after
+ *	the standard ones; the array may be freed once mdk_vdev_create()
+ *	returns
  *
  * INTx exists when @pci.irq_pin is 1; ERR when @pci.express is set; REQ
  * always. vfio_mdev emulates the MSI-X table and PBA itself: the parent's
@@ -82,6 +99,8 @@ struct mdk_vdev_info {
 	unsigned int msix_bar;
 	u32 msix_table;
 	u32 msix_pba;
+	unsigned int nr_vendor_caps;
+	const struct mdk_vdev_vendor_cap *vendor_caps;
 };
 
 /**

@@ -28,7 +28,7 @@ if grep -q '^CONFIG_KUNIT=y' "$KBUILD/.config"; then
 	stage=$MDK_BUILD/$kver/kunit-src
 	rm -rf "$stage" && mkdir -p "$stage"
 	cp -a "$MDK_ROOT/kunit/." "$stage/"
-	for d in include mdev_core vfio_mdev parents/card; do
+	for d in include mdev_core vfio_mdev parents/card parents/nic; do
 		[ -d "$MDK_ROOT/$d" ] && mkdir -p "$stage/$(dirname "$d")" &&
 			cp -a "$MDK_ROOT/$d" "$stage/$d"
 	done

@@ -246,7 +246,10 @@ for kver in $built; do
 	done
 	# Long suites say so ("mdevkit-alone: long"): they go first.
 	for s in "${alone[@]}"; do
-		if [ "$(suite_tag "$s" alone)" = long ]; then
+		if [ "$(suite_tag "$s" alone)" = long ] &&
+		   [[ " $batch_kvers " == *" $kver "* ]]; then
+			first=("suite $kver $s" "${first[@]}")	# the slowest kernel's
+		elif [ "$(suite_tag "$s" alone)" = long ]; then
 			first+=("suite $kver $s")
 		else
 			queue+=("suite $kver $s")
