@@ -32,7 +32,7 @@ HOST_IP=10.99.0.1 GUEST_IP=10.99.0.2
 W=/tmp/nic-guest
 CON=$W/console.log OUT=$W/out.log
 G=/opt/mdevkit/guest
-rm -rf $W && mkdir -p $W
+rm -rf $W && mkdir -p $W && : >$CON && : >$OUT
 
 now() { date +%s; }
 # The last protocol line "GUEST WORD ..." of the guest, or nothing.
