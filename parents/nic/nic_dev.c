@@ -193,7 +193,8 @@ static void mdk_nic_enable_queue(struct mdk_nic_vf *vf, struct mdk_nic_q *q)
 	}
 	q->vq.last_avail = 0;
 	q->vq.used_idx = 0;
-	q->enabled = true;
+	/* The worker reads the setup only once it sees the queue enabled. */
+	smp_store_release(&q->enabled, true);
 	if (READ_ONCE(vf->running)) {
 		mdk_nic_rep_carrier(vf);
 		mdk_nic_dp_kick(vf);

@@ -80,7 +80,7 @@ static int mdk_nic_tx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 	u64 len;
 	int ret;
 
-	if (!q->enabled)
+	if (!smp_load_acquire(&q->enabled))
 		return 0;
 	ret = mdk_nic_vq_avail(&q->vq, m, &pending);
 	if (ret)
@@ -196,7 +196,7 @@ static int mdk_nic_rx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 	u16 pending;
 	int ret = 0;
 
-	if (!q->enabled || skb_queue_empty_lockless(rxq))
+	if (!smp_load_acquire(&q->enabled) || skb_queue_empty_lockless(rxq))
 		return 0;
 	while (done < MDK_NIC_BUDGET) {
 		spin_lock_bh(&vf->rx_lock);
@@ -239,7 +239,7 @@ static int mdk_nic_ctrl(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m)
 	u16 pending, pairs;
 	int ret;
 
-	if (!q->enabled)
+	if (!smp_load_acquire(&q->enabled))
 		return 0;
 	ret = mdk_nic_vq_avail(&q->vq, m, &pending);
 	if (ret)

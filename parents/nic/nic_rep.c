@@ -110,8 +110,9 @@ static void mdk_nic_rep_drvinfo(struct net_device *ndev,
 	struct mdk_nic_vf *vf = mdk_nic_rep_vf(ndev);
 
 	strscpy(info->driver, MDK_NIC_NAME, sizeof(info->driver));
-	strscpy(info->bus_info, dev_name(&vf->mdev->dev),
-		sizeof(info->bus_info));
+	/* A UUID is longer than bus-info: the NIC and the index. */
+	snprintf(info->bus_info, sizeof(info->bus_info), "%s/vf%d",
+		 dev_name(vf->nic->dev), vf->index);
 }
 
 static const char mdk_nic_rep_stat_names[][ETH_GSTRING_LEN] = {

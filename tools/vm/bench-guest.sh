@@ -67,3 +67,31 @@ echo $u2 >$types/mdk_card-1q/create
 echo 1 >/sys/bus/mdev/devices/$u/remove
 echo 1 >/sys/bus/mdev/devices/$u2/remove
 rmmod mdk_card vfio_mdev mdev_core
+
+# mdk_nic: frames between a userspace virtio-net driver and the
+# representor, one pair and two, and a veth pair driven the same way
+# (docs/nic.md). The best of the rounds is reported.
+modprobe mdk_nic nics=1
+types=/sys/devices/platform/mdk_nic.0/mdev_supported_types
+echo $u >$types/mdk_nic-1qp/create
+echo $u2 >$types/mdk_nic-2qp/create
+r1=$(cat /sys/bus/mdev/devices/$u/nic/representor)
+r2=$(cat /sys/bus/mdev/devices/$u2/nic/representor)
+ip link set "$r1" up
+ip link set "$r2" up
+ip link add mdkvb0 type veth peer name mdkvb1
+ip link set mdkvb0 up
+ip link set mdkvb1 up
+r=1
+while [ "$r" -le "$rounds" ]; do
+	./mdk_bench_nic veth mdkvb0 mdkvb1
+	./mdk_bench_nic vnet $u "$r1" 1
+	./mdk_bench_nic vnet $u2 "$r2" 2
+	r=$((r + 1))
+done
+ip link set "$r1" down
+./mdk_bench_nic idle $u
+ip link del mdkvb0
+echo 1 >/sys/bus/mdev/devices/$u/remove
+echo 1 >/sys/bus/mdev/devices/$u2/remove
+rmmod mdk_nic

@@ -29,7 +29,7 @@ mkdir -p "$stage/ours" "$stage/upstream"
 cp "$ours/mdk_benchparent.ko" "$stage/ours/"
 cp "$upstream/mdk_benchparent.ko" "$stage/upstream/"
 cp "$MDK_BUILD/tools/bench/mdk_bench" "$MDK_BUILD/tools/bench/mdk_bench_vfio" \
-	"$MDK_BUILD/tools/bench/mdk_bench_card" \
+	"$MDK_BUILD/tools/bench/mdk_bench_card" "$MDK_BUILD/tools/bench/mdk_bench_nic" \
 	"$MDK_ROOT/tools/vm/bench-guest.sh" "$stage/"
 
 # The kernel's mtty sample, the reference for trapped region access: built
@@ -118,6 +118,31 @@ awk '
 		g2 = (pl >= 100 * t) ? "met" : "NOT met"
 		g3 = (pl >= 0.5 * r["vfio_mdev" SUBSEP "mem_load"] && ps >= 0.5 * r["vfio_mdev" SUBSEP "mem_store"]) ? "met" : "NOT met"
 		printf "\ngoals: trapped >= mtty: %s; passthrough >= 100x trapped: %s; passthrough >= 0.5x plain memory: %s\n", g1, g2, g3
+	}' "$out" | tee -a "$stage/table.md"
+awk '
+	$1 == "BENCH-NIC" && $2 == "idle" { split($3, kv, "="); idle = kv[2]; next }
+	$1 == "BENCH-NIC" {
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		k = $2 SUBSEP v["dir"] SUBSEP v["size"] SUBSEP v["pairs"]
+		if (v["fps"] > fps[k]) { fps[k] = v["fps"]; mb[k] = v["mbps"] }
+	}
+	END {
+		if (!(("veth" SUBSEP "a_to_b" SUBSEP 64 SUBSEP 1) in fps)) exit
+		printf "\nmdk_nic (software NIC): frames between a userspace virtio-net driver and the representor\n"
+		printf "(packet socket), next to a veth pair driven with packet sockets; best of the rounds\n\n"
+		printf "| path | 64 B frames/s | 1500 B Mbit/s |\n|---|---:|---:|\n"
+		printf "| veth pair, socket to socket | %.0f | %.0f |\n", fps["veth" SUBSEP "a_to_b" SUBSEP 64 SUBSEP 1], mb["veth" SUBSEP "a_to_b" SUBSEP 1500 SUBSEP 1]
+		ok = 1
+		for (p = 1; p <= 2; p++) {
+			split("to_host to_guest", d, " ")
+			for (j = 1; j <= 2; j++) {
+				a = fps["vnet" SUBSEP d[j] SUBSEP 64 SUBSEP p]; b = mb["vnet" SUBSEP d[j] SUBSEP 1500 SUBSEP p]
+				printf "| NIC mdev, %d pair%s, %s | %.0f | %.0f |\n", p, p > 1 ? "s" : "", d[j] == "to_host" ? "driver to representor" : "representor to driver", a, b
+				if (a < fps["veth" SUBSEP "a_to_b" SUBSEP 64 SUBSEP 1]) ok = 0
+			}
+		}
+		printf "\nsystem CPU busy with a NIC mdev up and idle (trapped notify): %s %%\n", idle
+		printf "goal: at least the veth pair's frame rate: %s\n", ok ? "met" : "NOT met"
 	}' "$out" | tee -a "$stage/table.md"
 
 awk '

@@ -58,3 +58,23 @@ run 'mdevctl stop -u 6b1b4f0e-0d6a-4c4f-9a3e-000000000001'
 run 'mdevctl stop -u 6b1b4f0e-0d6a-4c4f-9a3e-000000000002'
 run 'echo 1 > /sys/bus/mdev/devices/11111111-2222-3333-4444-555555555555/remove'
 run "cd $C && grep . portals_free queues_free"
+
+step "The software NIC: its mdevs are virtio-net functions, each with a host interface (its representor)"
+run "modprobe mdk_nic nics=1 && cd /sys/bus/platform/devices/mdk_nic.0 && grep . queues_total vectors_total notify"
+run "mdevctl types | grep -A4 mdk_nic-2qp"
+N=6b1b4f0e-0d6a-4c4f-9a3e-0000000000aa
+run "mdevctl start -u $N -p mdk_nic.0 -t mdk_nic-1qp"
+run "cd /sys/bus/mdev/devices/$N && grep . nic/mac nic/mtu nic/representor && ls net/"
+run "/opt/mdevkit/bin/mdk-vnet info $N"
+
+step "Frames both ways: a userspace virtio-net driver (as DPDK's PMD drives a VFIO device) answers pings sent through the representor"
+run "ip link set mdknic0v0 up && ip addr add 10.99.0.1/24 dev mdknic0v0"
+/opt/mdevkit/bin/mdk-vnet respond $N 10.99.0.2 20 &
+sleep 2
+run "ip -br link show mdknic0v0"
+run "ping -c 3 10.99.0.2"
+run "ethtool -S mdknic0v0 | grep -E 'packets|guest'"
+step "Removing the mdev while the driver has it open: it is asked to let go (REQ), then it goes"
+run "mdevctl stop -u $N"
+wait
+run "ls /sys/class/net/ | grep mdknic || echo 'no representor left'"
