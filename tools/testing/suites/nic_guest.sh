@@ -16,15 +16,15 @@
 # lines ("GUEST <WORD> <uptime> ...") /tmp/nic-guest/out.log; both are
 # copied into this suite's output at the end.  Knobs:
 # NIC_GUEST_MIB (4), NIC_GUEST_BOOT_S (boot deadline, 540),
-# NIC_GUEST_BUDGET (760: no wait goes past this many seconds after the
+# NIC_GUEST_BUDGET (720: no wait goes past this many seconds after the
 # start, so that a stuck guest still leaves time for the rest within the
-# VM's MDK_SUITE_TIMEOUT of 900).
+# VM's MDK_SUITE_TIMEOUT of 900), e.g. run.sh -- 'NIC_GUEST_MIB=8 ...'.
 . /opt/mdevkit/lib/tap.sh
 tap_plan 15
 
 MIB=${NIC_GUEST_MIB:-4}
 BOOT_S=${NIC_GUEST_BOOT_S:-540}
-END=$(($(date +%s) + ${NIC_GUEST_BUDGET:-760}))
+END=$(($(date +%s) + ${NIC_GUEST_BUDGET:-720}))
 UUID=00000e1c-0000-4000-8000-000000000001
 DEV=/sys/bus/mdev/devices/$UUID
 TYPE=/sys/bus/platform/devices/mdk_nic.0/mdev_supported_types/mdk_nic-1qp
@@ -35,6 +35,13 @@ G=/opt/mdevkit/guest
 rm -rf $W && mkdir -p $W && : >$CON && : >$OUT
 
 now() { date +%s; }
+# left MAX: seconds to the budget's end, at most MAX, at least 10.
+left() {
+	local l=$((END - $(now)))
+	[ "$l" -gt "$1" ] && l=$1
+	[ "$l" -lt 10 ] && l=10
+	echo "$l"
+}
 # The last protocol line "GUEST WORD ..." of the guest, or nothing.
 gline() { tr -d '\r' <$OUT 2>/dev/null | grep -a "^GUEST $1\( \|\$\)" | tail -1; }
 # Field N (1-based, after "GUEST WORD") of that line.
@@ -141,7 +148,7 @@ tap_expect_eq 0 "$st" host_pings_guest
 tap_begin host_to_guest_${MIB}MiB_intact
 t0=$(now)
 st=0
-timeout 300 busybox nc $GUEST_IP 5002 <$W/h2g || st=$?
+timeout "$(left 300)" busybox nc $GUEST_IP 5002 <$W/h2g || st=$?
 wait_for RECEIVED 120
 echo "# host -> guest: nc status $st, $MIB MiB in $(($(now) - t0)) s; $(gline RECEIVED)"
 tap_expect_eq "$((MIB * 1048576)) $H2G_SUM" "$(gfield RECEIVED 2) $(gfield RECEIVED 3)" \
@@ -162,7 +169,8 @@ tap_expect_eq "$(gfield SENDING 2) $(gfield SENDING 3)" \
 tap_begin guest_shuts_down
 wait_for POWEROFF 120
 i=0
-while kill -0 $QPID 2>/dev/null && [ $i -lt 60 ]; do sleep 1; i=$((i + 1)); done
+n=$(left 60)
+while kill -0 $QPID 2>/dev/null && [ $i -lt "$n" ]; do sleep 1; i=$((i + 1)); done
 if kill -0 $QPID 2>/dev/null; then
 	kill $QPID; sleep 2; kill -9 $QPID 2>/dev/null
 	tap_fail guest_shuts_down "QEMU still running $i s after the guest's last line" \
