@@ -8,6 +8,9 @@
 # initramfs.sh qemu                     -> path of the optional QEMU layer
 #                                          (suites: "mdevkit-layers: qemu";
 #                                          make vm-run: MDK_VM_LAYERS=qemu)
+# initramfs.sh guest                    -> path of the optional nested-guest
+#                                          layer (kernel + guest initramfs in
+#                                          /opt/mdevkit/guest; "qemu guest")
 #
 # The VM's initramfs is the concatenation of these uncompressed newc
 # archives (each padded to 512 bytes, so every layer starts 4-byte aligned).
@@ -174,6 +177,60 @@ qemu_layer() {
 	echo "$out"
 }
 
+# A nested guest for the suites that boot one on an mdev (nic_guest): the
+# kernel of $MDK_GUEST_KVER (default 6.12; Debian's own image, as the bed
+# boots it) and a minimal initramfs for it, busybox and that kernel's own
+# virtio_net with its dependencies, decompressed, with tools/vm/guest/init
+# as /init.  In the bed VM: /opt/mdevkit/guest/{vmlinuz,initrd.cpio,info}.
+GUEST_KVER=${MDK_GUEST_KVER:-6.12}
+GUEST_MODS="virtio_pci virtio_net"
+
+guest_layer() {
+	local key out tmp root g m rel list=
+	eval "$("$MDK_ROOT/tools/vm/kernel.sh" env "$GUEST_KVER")"
+	key=$( { declare -f guest_layer mkcpio; echo "$GUEST_MODS $KVERSION $KABI";
+		cat "$MDK_ROOT/tools/vm/guest/init"; dpkg-query -W busybox-static; } |
+		md5sum | cut -c1-16)
+	out=$MDK_CACHE/initramfs/guest-$key.cpio
+	if [ ! -s "$out" ]; then
+		mdk_log "building the guest layer $out ($KABI)"
+		tmp=$(mktemp -d "$MDK_CACHE/initramfs.XXXXXX")
+		# The guest's own initramfs.
+		g=$tmp/guest
+		mkdir -p "$g"/{bin,dev,proc,sys,tmp,etc,lib/modules}
+		install -m 0755 /bin/busybox "$g/bin/busybox"
+		for m in $(/bin/busybox --list); do
+			[ -e "$g/bin/$m" ] || ln -s busybox "$g/bin/$m"
+		done
+		install -m 0755 "$MDK_ROOT/tools/vm/guest/init" "$g/init"
+		# Dependencies first, as modprobe would load them; built-in
+		# ones (virtio_pci on Debian's 6.12) are left out.
+		for m in $(modprobe -d "${KMODS%/lib/modules/*}" -S "$KABI" --show-depends -a $GUEST_MODS |
+			   awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++'); do
+			rel=$(basename "$m")
+			case "$m" in
+			*.xz) rel=${rel%.xz}; xz -dc "$m" >"$g/lib/modules/$rel" ;;
+			*.zst) rel=${rel%.zst}; zstd -qdc "$m" >"$g/lib/modules/$rel" ;;
+			*) cp "$m" "$g/lib/modules/$rel" ;;
+			esac
+			list="$list$rel
+"
+		done
+		[ -n "$list" ] || mdk_die "guest layer: no modules for $GUEST_MODS in $KMODS"
+		printf '%s' "$list" >"$g/etc/mdk-modules"
+		# The bed's side: the kernel image and that initramfs.
+		root=$tmp/root
+		mkdir -p "$root/opt/mdevkit/guest"
+		install -m 0644 "$KIMAGE" "$root/opt/mdevkit/guest/vmlinuz"
+		mkcpio "$g" "$root/opt/mdevkit/guest/initrd.cpio"
+		printf "KABI=%s\\nKVERSION='%s'\\n" "$KABI" "$KVERSION" >"$root/opt/mdevkit/guest/info"
+		mkdir -p "$(dirname "$out")"
+		mkcpio "$root" "$out"
+		rm -rf "$tmp"
+	fi
+	echo "$out"
+}
+
 run_layer() { # OUT CMDFILE [EXTRA]
 	local out=$1 root
 	root=$(mktemp -d)
@@ -193,5 +250,6 @@ kernel) shift; kernel_layer "$@" ;;
 project) project_layer ;;
 run) shift; run_layer "$@" ;;
 qemu) qemu_layer ;;
-*) echo "usage: $0 base | kernel KVER MODDIR... | project | qemu | run OUT CMDFILE [EXTRA]" >&2; exit 2 ;;
+guest) guest_layer ;;
+*) echo "usage: $0 base | kernel KVER MODDIR... | project | qemu | guest | run OUT CMDFILE [EXTRA]" >&2; exit 2 ;;
 esac

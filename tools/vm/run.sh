@@ -60,9 +60,13 @@ printf '%s\n' "$cmd" >"$logdir/cmd"
 # The initramfs: cached base + this kernel's modules + project + this run.
 initrd=$logdir/initrd.cpio
 "$MDK_ROOT/tools/vm/initramfs.sh" run "$logdir/run.cpio" "$logdir/cmd" "$extra"
-layers=()
-for l in ${MDK_VM_LAYERS:-}; do
-	layers+=("$("$MDK_ROOT/tools/vm/initramfs.sh" "$l")")
+# Optional layers (MDK_VM_LAYERS, a suite's "mdevkit-layers:"): qemu, and
+# guest (a nested guest's kernel and initramfs), which brings qemu along.
+layers=() want=" ${MDK_VM_LAYERS:-} "
+[[ $want == *" guest "* && $want != *" qemu "* ]] && want="qemu$want"
+for l in $want; do
+	layers+=("$("$MDK_ROOT/tools/vm/initramfs.sh" "$l")") ||
+		mdk_die "no initramfs layer '$l' (MDK_VM_LAYERS='${MDK_VM_LAYERS:-}')"
 done
 cat "$("$MDK_ROOT/tools/vm/initramfs.sh" base)" \
 	"$MDK_BUILD/$kver/initramfs-kernel.cpio" \
