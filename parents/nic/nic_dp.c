@@ -80,6 +80,7 @@ static int mdk_nic_tx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 	u64 len;
 	int ret;
 
+	/* Pairs with the release in mdk_nic_enable_queue(): the setup. */
 	if (!smp_load_acquire(&q->enabled))
 		return 0;
 	/* Busy with the queue: the driver need not notify (2.7.10). */
@@ -208,6 +209,7 @@ static int mdk_nic_rx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 	u16 pending, left;
 	int ret = 0;
 
+	/* Pairs with the release in mdk_nic_enable_queue(): the setup. */
 	if (!smp_load_acquire(&q->enabled) || skb_queue_empty_lockless(rxq))
 		return 0;
 	ret = mdk_nic_vq_avail(&q->vq, m, &pending);
@@ -260,6 +262,7 @@ static int mdk_nic_ctrl(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m)
 	u16 pending, pairs;
 	int ret;
 
+	/* Pairs with the release in mdk_nic_enable_queue(): the setup. */
 	if (!smp_load_acquire(&q->enabled))
 		return 0;
 	ret = mdk_nic_vq_avail(&q->vq, m, &pending);
