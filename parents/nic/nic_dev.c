@@ -372,6 +372,21 @@ static struct mdk_nic_vf *mdk_nic_vf_of(struct device *dev)
 	return vdev ? mdk_vdev_priv(vdev) : NULL;
 }
 
+/* Sets what the device reports, unless the device is open: -EBUSY then. */
+static int mdk_nic_vf_set_closed(struct mdk_nic_vf *vf, void *field,
+				 const void *val, size_t len)
+{
+	int ret = 0;
+
+	mutex_lock(&vf->nic->lock);
+	if (vf->opened)
+		ret = -EBUSY;
+	else
+		memcpy(field, val, len);
+	mutex_unlock(&vf->nic->lock);
+	return ret;
+}
+
 static ssize_t mac_show(struct device *dev, struct device_attribute *attr,
 			char *buf)
 {
@@ -386,20 +401,15 @@ static ssize_t mac_store(struct device *dev, struct device_attribute *attr,
 	struct mdk_nic_vf *vf = mdk_nic_vf_of(dev);
 	u8 mac[ETH_ALEN];
 	char s[18];
-	int ret = count;
+	int ret;
 
 	if (!vf)
 		return -ENODEV;
 	if (count > sizeof(s) || sscanf(buf, "%17s", s) != 1 ||
 	    strlen(s) != 17 || !mac_pton(s, mac) || !is_valid_ether_addr(mac))
 		return -EINVAL;
-	mutex_lock(&vf->nic->lock);
-	if (vf->opened)
-		ret = -EBUSY;
-	else
-		ether_addr_copy(vf->mac, mac);
-	mutex_unlock(&vf->nic->lock);
-	return ret;
+	ret = mdk_nic_vf_set_closed(vf, vf->mac, mac, ETH_ALEN);
+	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(mac);
 
@@ -425,12 +435,7 @@ static ssize_t mtu_store(struct device *dev, struct device_attribute *attr,
 		return ret;
 	if (mtu < ETH_MIN_MTU || mtu > MDK_NIC_MAX_MTU)
 		return -EINVAL;
-	mutex_lock(&vf->nic->lock);
-	if (vf->opened)
-		ret = -EBUSY;
-	else
-		vf->mtu = mtu;
-	mutex_unlock(&vf->nic->lock);
+	ret = mdk_nic_vf_set_closed(vf, &vf->mtu, &mtu, sizeof(mtu));
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(mtu);

@@ -20,6 +20,16 @@ nicf() { cat /sys/bus/platform/devices/mdk_nic.$1/$2; }
 rep() { cat /sys/bus/mdev/devices/$1/nic/representor; }
 # write FILE VALUE: exit status of the write, its error on stderr
 write() { sh -c "echo '$2' > '$1'" 2>&1; }
+# under_traffic IP FILE VALUE: pings IP while writing VALUE to FILE; then
+# waits for mdk-vnet ($vnet) to have let go
+under_traffic() {
+	ping -i 0.2 -W 1 "$1" >/dev/null 2>&1 &
+	pinger=$!
+	sleep 1
+	write "$2" "$3"
+	wait $vnet
+	kill $pinger 2>/dev/null
+}
 
 modprobe vfio_iommu_type1
 tap_run module_loads modprobe mdk_nic
@@ -77,12 +87,7 @@ tap_run_fails mac_cannot_change_while_open write /sys/bus/mdev/devices/$U1/nic/m
 
 # Removal while open and under traffic: REQ makes the driver let go.
 tap_begin remove_during_traffic_asks_the_driver_back
-ping -i 0.2 -W 1 10.99.0.2 >/dev/null 2>&1 &
-pinger=$!
-sleep 1
-write /sys/bus/mdev/devices/$U1/remove 1
-wait $vnet
-kill $pinger 2>/dev/null
+under_traffic 10.99.0.2 /sys/bus/mdev/devices/$U1/remove 1
 tap_expect_eq "gone 1" "$(test -e /sys/bus/mdev/devices/$U1 || echo gone) $(grep -c 'asked back' /tmp/vnet1.out)" \
 	remove_during_traffic_asks_the_driver_back
 
@@ -101,12 +106,7 @@ tap_run host_pings_through_a_passthrough_notify_nic ping -c 3 -W 5 10.98.0.2
 
 # Deleting the NIC with an mdev open: REQ again, then everything goes.
 tap_begin parent_delete_during_traffic
-ping -i 0.2 -W 1 10.98.0.2 >/dev/null 2>&1 &
-pinger=$!
-sleep 1
-write $DRV/del_device 1
-wait $vnet
-kill $pinger 2>/dev/null
+under_traffic 10.98.0.2 $DRV/del_device 1
 tap_expect_eq "gone gone 1" \
 	"$(test -e /sys/bus/mdev/devices/$U3 || echo gone) $(test -e /sys/class/net/$r3 || echo gone) $(grep -c 'asked back' /tmp/vnet3.out)" \
 	parent_delete_during_traffic
