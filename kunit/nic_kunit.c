@@ -179,9 +179,13 @@ static void mdk_nic_vq_refuses_malformed_chains(struct kunit *test)
 	desc(x, 5, DATA, 10, 0, 0);
 	offer(x, 4);
 	KUNIT_EXPECT_EQ(test, -EPROTO, peek_at(x, 4));
-	/* A buffer that wraps past 2^64. */
+	/* A buffer that wraps past 2^64; one that ends at 2^64 is fine. */
 	desc(x, 6, U64_MAX - 4, 10, 0, 0);
 	offer(x, 6);
+	KUNIT_EXPECT_EQ(test, -EPROTO, peek_at(x, 5));
+	desc(x, 6, U64_MAX - 9, 10, 0, 0);
+	KUNIT_EXPECT_EQ(test, 0, peek_at(x, 5));
+	desc(x, 6, U64_MAX - 8, 10, 0, 0);
 	KUNIT_EXPECT_EQ(test, -EPROTO, peek_at(x, 5));
 	/* A chain through all 8 descriptors is fine; a 9th link is a loop. */
 	for (i = 0; i < 8; i++)

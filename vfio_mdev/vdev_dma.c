@@ -14,7 +14,9 @@
  * range is recorded here, and a task_work of the unmapping task lifts it.
  */
 
+#include <linux/kthread.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/task_work.h>
 #include <linux/vfio.h>
@@ -192,6 +194,64 @@ EXPORT_SYMBOL_GPL(mdk_vdev_unpin);
 int mdk_vdev_dma_rw(struct mdk_vdev *vdev, u64 iova, void *data, size_t len,
 		    bool write)
 {
-	return vfio_dma_rw(&vdev->vfio, iova, data, len, write);
+	struct mm_struct *mm = current->mm;
+	int ret = vfio_dma_rw(&vdev->vfio, iova, data, len, write);
+
+	/*
+	 * Inside mdk_vdev_dma_enter(), a mapping another process made is
+	 * reached the way a kernel thread reaches it: out of our borrowed
+	 * address space for the one access.
+	 */
+	if (ret && mm && (current->flags & PF_KTHREAD)) {
+		kthread_unuse_mm(mm);
+		ret = vfio_dma_rw(&vdev->vfio, iova, data, len, write);
+		kthread_use_mm(mm);
+	}
+	return ret;
 }
 EXPORT_SYMBOL_GPL(mdk_vdev_dma_rw);
+
+/**
+ * mdk_vdev_dma_enter() - begin a run of DMA accesses from a kernel thread
+ * @vdev: the device, open
+ *
+ * vfio_dma_rw() from a kernel thread adopts the user's address space for
+ * every access (kthread_use_mm(): a TLB flush each time). A worker that
+ * makes many accesses in a row brackets them with this and
+ * mdk_vdev_dma_exit(): the address space of the process that opened the
+ * device is adopted once, and each mdk_vdev_dma_rw() is then a plain copy
+ * from or to user memory (a mapping made by another process still works,
+ * the slow way). The caller must not run past the parent's close.
+ *
+ * Context: a kernel thread (a workqueue worker) with no address space.
+ * Return: true if entered: pass it to mdk_vdev_dma_exit().
+ */
+bool mdk_vdev_dma_enter(struct mdk_vdev *vdev)
+{
+	struct mm_struct *mm = vdev->mm;
+
+	if (!(current->flags & PF_KTHREAD) || current->mm || !mm ||
+	    !mmget_not_zero(mm))
+		return false;
+	kthread_use_mm(mm);
+	return true;
+}
+EXPORT_SYMBOL_GPL(mdk_vdev_dma_enter);
+
+/**
+ * mdk_vdev_dma_exit() - end a run begun with mdk_vdev_dma_enter()
+ * @vdev: the device
+ * @entered: what mdk_vdev_dma_enter() returned
+ *
+ * Context: the kernel thread that entered.
+ */
+void mdk_vdev_dma_exit(struct mdk_vdev *vdev, bool entered)
+{
+	struct mm_struct *mm = current->mm;
+
+	if (!entered)
+		return;
+	kthread_unuse_mm(mm);
+	mmput(mm);
+}
+EXPORT_SYMBOL_GPL(mdk_vdev_dma_exit);

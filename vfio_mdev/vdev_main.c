@@ -31,10 +31,17 @@ static int mdk_vdev_open_device(struct vfio_device *vfio)
 	up_write(&vdev->memory_lock);
 	mdk_vdev_irqs_reset(vdev);
 	vdev->req_warned = false;
+	vdev->mm = current->mm;
+	if (vdev->mm)
+		mmgrab(vdev->mm);
 	if (vdev->ops->reset)
 		vdev->ops->reset(vdev);
 	if (vdev->ops->open)
 		ret = vdev->ops->open(vdev);
+	if (ret && vdev->mm) {
+		mmdrop(vdev->mm);
+		vdev->mm = NULL;
+	}
 	mutex_unlock(&vdev->lock);
 	return ret;
 }
@@ -47,6 +54,10 @@ static void mdk_vdev_close_device(struct vfio_device *vfio)
 	mutex_lock(&vdev->lock);
 	if (vdev->ops->close)
 		vdev->ops->close(vdev);
+	/* The parent's workers are stopped: none is in the address space. */
+	if (vdev->mm)
+		mmdrop(vdev->mm);
+	vdev->mm = NULL;
 	mutex_unlock(&vdev->lock);
 }
 

@@ -113,6 +113,8 @@ struct mdk_vdev_irqs {
  * @unmap_lock: protects @unmaps
  * @unmaps: ranges the user is unmapping, refused to mdk_vdev_pin()
  *	(vdev_dma.c)
+ * @mm: the address space of the process that opened the device (mmgrab()ed
+ *	from open to close), for mdk_vdev_dma_enter()
  */
 struct mdk_vdev {
 	struct vfio_device vfio;
@@ -133,6 +135,7 @@ struct mdk_vdev {
 	bool req_warned;
 	spinlock_t unmap_lock;	/* see above */
 	struct list_head unmaps;
+	struct mm_struct *mm;
 };
 
 static inline struct mdk_vdev *mdk_vdev_of(struct vfio_device *vfio)

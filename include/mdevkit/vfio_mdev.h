@@ -144,5 +144,7 @@ int mdk_vdev_pin(struct mdk_vdev *vdev, u64 iova, int npage, int prot,
 void mdk_vdev_unpin(struct mdk_vdev *vdev, u64 iova, int npage);
 int mdk_vdev_dma_rw(struct mdk_vdev *vdev, u64 iova, void *data, size_t len,
 		    bool write);
+bool mdk_vdev_dma_enter(struct mdk_vdev *vdev);
+void mdk_vdev_dma_exit(struct mdk_vdev *vdev, bool entered);
 
 #endif /* _MDEVKIT_VFIO_MDEV_H */

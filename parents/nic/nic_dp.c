@@ -319,12 +319,13 @@ void mdk_nic_dp_work(struct work_struct *work)
 					     struct mdk_nic_vf, work);
 	struct mdk_nic_mem m = { .rw = mdk_nic_mem_rw, .ctx = vf };
 	unsigned int p, pairs, i;
-	bool more = false;
+	bool more = false, entered;
 	u32 before = 0, after = 0;
 	int ret = 0;
 
 	if (!READ_ONCE(vf->running))
 		return;
+	entered = mdk_vdev_dma_enter(vf->vdev);
 	for (i = 0; i < vf->nvqs; i++)
 		before += vf->q[i].vq.last_avail;
 	if (vf->pairs > 1)
@@ -336,6 +337,7 @@ void mdk_nic_dp_work(struct work_struct *work)
 		if (!ret && p < pairs)
 			ret = mdk_nic_rx(vf, &m, p, &more);
 	}
+	mdk_vdev_dma_exit(vf->vdev, entered);
 	if (ret) {
 		mdk_nic_vf_needs_reset(vf);
 		return;

@@ -41,10 +41,10 @@ static int wr16(const struct mdk_nic_mem *m, u64 addr, u16 val)
 	return m->rw(m->ctx, addr, &v, sizeof(v), true);
 }
 
-/* [addr, addr + len) neither wraps nor is empty-at-the-top. */
+/* [addr, addr + len) does not wrap: it may end exactly at 2^64. */
 static bool span_ok(u64 addr, u64 len)
 {
-	return addr + len >= addr;
+	return !len || addr + (len - 1) >= addr;
 }
 
 /**
