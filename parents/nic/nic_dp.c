@@ -83,10 +83,11 @@ static int mdk_nic_tx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 	/* Pairs with the release in mdk_nic_enable_queue(): the setup. */
 	if (!smp_load_acquire(&q->enabled))
 		return 0;
+	ret = mdk_nic_vq_avail(&q->vq, m, &pending);
+	if (ret || !pending)
+		return ret;
 	/* Busy with the queue: the driver need not notify (2.7.10). */
 	ret = mdk_nic_vq_no_notify(&q->vq, m, true);
-	if (!ret)
-		ret = mdk_nic_vq_avail(&q->vq, m, &pending);
 	if (ret)
 		return ret;
 	n = min_t(unsigned int, pending, MDK_NIC_BUDGET);
