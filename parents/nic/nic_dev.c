@@ -27,17 +27,29 @@ static u16 mdk_nic_nvectors(const struct mdk_nic_vf *vf)
 	return 1 + vf->nvqs;
 }
 
+/* Drops (and counts) every frame waiting for the guest. */
+static void mdk_nic_vf_purge(struct mdk_nic_vf *vf)
+{
+	unsigned int p, n = 0;
+
+	spin_lock_bh(&vf->rx_lock);
+	for (p = 0; p < MDK_NIC_MAX_PAIRS; p++) {
+		n += skb_queue_len(&vf->rxq[p]);
+		__skb_queue_purge(&vf->rxq[p]);
+	}
+	spin_unlock_bh(&vf->rx_lock);
+	atomic_long_add(n, &vf->tx_dropped);
+}
+
 /* Stops the datapath; afterwards it neither runs nor has frames queued. */
 static void mdk_nic_vf_stop(struct mdk_nic_vf *vf)
 {
-	unsigned int p;
-
 	spin_lock_bh(&vf->rx_lock);
 	vf->running = false;
-	for (p = 0; p < MDK_NIC_MAX_PAIRS; p++)
-		__skb_queue_purge(&vf->rxq[p]);
 	spin_unlock_bh(&vf->rx_lock);
 	cancel_delayed_work_sync(&vf->work);
+	/* After the worker: it may have put a frame back. */
+	mdk_nic_vf_purge(vf);
 	mdk_nic_rep_carrier(vf);
 }
 
@@ -83,14 +95,11 @@ static void mdk_nic_vf_config_irq(struct mdk_nic_vf *vf)
  */
 void mdk_nic_vf_needs_reset(struct mdk_nic_vf *vf)
 {
-	unsigned int p;
-
 	spin_lock_bh(&vf->rx_lock);
 	vf->running = false;
 	WRITE_ONCE(vf->broken, true);
-	for (p = 0; p < MDK_NIC_MAX_PAIRS; p++)
-		__skb_queue_purge(&vf->rxq[p]);
 	spin_unlock_bh(&vf->rx_lock);
+	mdk_nic_vf_purge(vf);
 	mdk_nic_rep_carrier(vf);
 	dev_dbg(mdk_vdev_dev(vf->vdev), "driver error: DEVICE_NEEDS_RESET\n");
 	mdk_nic_vf_config_irq(vf);
@@ -116,8 +125,14 @@ bool mdk_nic_vf_link_up(struct mdk_nic_vf *vf)
 void mdk_nic_vf_config_changed(struct mdk_nic_vf *vf)
 {
 	WRITE_ONCE(vf->generation, vf->generation + 1);
-	if (READ_ONCE(vf->status) & VIRTIO_CONFIG_S_DRIVER_OK)
+	/*
+	 * Under rx_lock: a close clears running under it before the device
+	 * (and its vectors) can go, so the raise never outlives the device.
+	 */
+	spin_lock_bh(&vf->rx_lock);
+	if (vf->running)
 		mdk_nic_vf_config_irq(vf);
+	spin_unlock_bh(&vf->rx_lock);
 }
 
 /* ---- common configuration (virtio 1.2, 4.1.4.3) ------------------------ */

@@ -8,6 +8,7 @@
 
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
+#include <net/dst.h>
 #include <linux/skbuff.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_pci.h>
@@ -15,6 +16,18 @@
 #include "nic_priv.h"
 
 #define HDR_LEN		sizeof(struct virtio_net_hdr_v1)
+
+/* Pairs the driver may use: more than one only with MQ (5.1.2). */
+static unsigned int mdk_nic_max_pairs(const struct mdk_nic_vf *vf)
+{
+	return vf->features & BIT_ULL(VIRTIO_NET_F_MQ) ? vf->pairs : 1;
+}
+
+/* The control queue: after every pair with MQ, else queue 2 (5.1.2). */
+static unsigned int mdk_nic_ctrl_vq(const struct mdk_nic_vf *vf)
+{
+	return 2 * mdk_nic_max_pairs(vf);
+}
 
 static int mdk_nic_mem_rw(void *ctx, u64 addr, void *buf, size_t len,
 			  bool write)
@@ -76,6 +89,7 @@ static int mdk_nic_tx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 	unsigned int i, n, max = ETH_HLEN + VLAN_HLEN + vf->mtu;
 	struct net_device *rep = vf->rep;
 	struct sk_buff *skb;
+	bool qmore;
 	u16 pending;
 	u64 len;
 	int ret;
@@ -91,7 +105,9 @@ static int mdk_nic_tx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 	if (ret)
 		return ret;
 	n = min_t(unsigned int, pending, MDK_NIC_BUDGET);
-	if (pending > n)
+	/* This queue's own: another queue's leftovers must not keep its flag. */
+	qmore = pending > n;
+	if (qmore)
 		*more = true;
 	for (i = 0; i < n; i++) {
 		ret = mdk_nic_vq_peek(&q->vq, m, q->vq.last_avail, c);
@@ -103,12 +119,12 @@ static int mdk_nic_tx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 		len = c->readable - min_t(u64, c->readable, HDR_LEN);
 		if (c->readable < HDR_LEN + ETH_HLEN || len > max ||
 		    !netif_running(rep)) {
-			mdk_nic_stat(vf, &vf->stats.rx_dropped, NULL, 0);
+			atomic_long_inc(&vf->rx_dropped);
 			goto done;
 		}
 		skb = netdev_alloc_skb_ip_align(rep, len);
 		if (!skb) {
-			mdk_nic_stat(vf, &vf->stats.rx_dropped, NULL, 0);
+			atomic_long_inc(&vf->rx_dropped);
 			goto done;
 		}
 		ret = mdk_nic_chain_rw(m, c, HDR_LEN, skb_put(skb, len), len,
@@ -128,7 +144,7 @@ done:
 			return ret;
 	}
 	ret = n ? mdk_nic_finish(vf, m, qi) : 0;
-	if (ret || *more)
+	if (ret || qmore)
 		return ret;
 	/* Drained: notifications again, and what came in meanwhile. */
 	ret = mdk_nic_vq_no_notify(&q->vq, m, false);
@@ -165,11 +181,11 @@ static int mdk_nic_rx_one(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 			return -EPROTO;
 		if (!mrg && c->writable < HDR_LEN + skb->len) {
 			/* Too small without merging: the frame is lost. */
-			mdk_nic_stat(vf, &vf->stats.tx_dropped, NULL, 0);
+			atomic_long_inc(&vf->tx_dropped);
 			return 0;
 		}
 		if (c->writable < skip) {
-			mdk_nic_stat(vf, &vf->stats.tx_dropped, NULL, 0);
+			atomic_long_inc(&vf->tx_dropped);
 			return 0;
 		}
 		n = min_t(u64, c->writable - skip, skb->len - off);
@@ -251,10 +267,25 @@ static int mdk_nic_rx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 	return done ? mdk_nic_finish(vf, m, 2 * pair) : 0;
 }
 
+/* Fewer pairs: frames waiting for the others are dropped. */
+static void mdk_nic_set_pairs(struct mdk_nic_vf *vf, unsigned int pairs)
+{
+	unsigned int p, n = 0;
+
+	spin_lock_bh(&vf->rx_lock);
+	WRITE_ONCE(vf->active_pairs, pairs);
+	for (p = pairs; p < MDK_NIC_MAX_PAIRS; p++) {
+		n += skb_queue_len(&vf->rxq[p]);
+		__skb_queue_purge(&vf->rxq[p]);
+	}
+	spin_unlock_bh(&vf->rx_lock);
+	atomic_long_add(n, &vf->tx_dropped);
+}
+
 /* The control queue: VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET, the only class. */
 static int mdk_nic_ctrl(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m)
 {
-	unsigned int qi = 2 * vf->pairs, i, n;
+	unsigned int qi = mdk_nic_ctrl_vq(vf), i, n;
 	struct mdk_nic_q *q = &vf->q[qi];
 	struct mdk_nic_chain *c = vf->chain;
 	struct virtio_net_ctrl_hdr hdr;
@@ -290,7 +321,7 @@ static int mdk_nic_ctrl(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m)
 			    hdr.cmd == VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET &&
 			    pairs >= VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN &&
 			    pairs <= vf->pairs) {
-				WRITE_ONCE(vf->active_pairs, pairs);
+				mdk_nic_set_pairs(vf, pairs);
 				ack = VIRTIO_NET_OK;
 			}
 		}
@@ -329,10 +360,10 @@ void mdk_nic_dp_work(struct work_struct *work)
 	entered = mdk_vdev_dma_enter(vf->vdev);
 	for (i = 0; i < vf->nvqs; i++)
 		before += vf->q[i].vq.last_avail;
-	if (vf->pairs > 1)
+	if (vf->features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ))
 		ret = mdk_nic_ctrl(vf, &m);
 	pairs = READ_ONCE(vf->active_pairs);
-	for (p = 0; p < vf->pairs && !ret; p++) {
+	for (p = 0; p < mdk_nic_max_pairs(vf) && !ret; p++) {
 		/* Transmit queues of inactive pairs still drain. */
 		ret = mdk_nic_tx(vf, &m, 2 * p + 1, &more);
 		if (!ret && p < pairs)
@@ -383,8 +414,17 @@ netdev_tx_t mdk_nic_dp_to_guest(struct mdk_nic_vf *vf, struct sk_buff *skb)
 	unsigned int pair = 0, pairs;
 	bool queued = false;
 
-	if (skb_linearize(skb))
+	/* Nothing a guest may receive (5.1.6.3 with MTU), or cannot hold. */
+	if (skb->len < ETH_HLEN || skb->len > ETH_HLEN + VLAN_HLEN + vf->mtu ||
+	    skb_linearize(skb))
 		goto drop;
+	/*
+	 * It may wait long for the guest's buffers: it must not hold its
+	 * sender's socket memory, route or connection tracking meanwhile.
+	 */
+	skb_orphan(skb);
+	nf_reset_ct(skb);
+	skb_dst_drop(skb);
 	spin_lock(&vf->rx_lock);
 	pairs = READ_ONCE(vf->active_pairs);
 	if (vf->running) {
@@ -401,7 +441,7 @@ netdev_tx_t mdk_nic_dp_to_guest(struct mdk_nic_vf *vf, struct sk_buff *skb)
 		return NETDEV_TX_OK;
 	}
 drop:
-	mdk_nic_stat(vf, &vf->stats.tx_dropped, NULL, 0);
+	atomic_long_inc(&vf->tx_dropped);
 	dev_kfree_skb_any(skb);
 	return NETDEV_TX_OK;
 }

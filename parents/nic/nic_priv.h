@@ -77,8 +77,9 @@ struct mdk_nic_q {
  * @rx_bytes: ...
  * @tx_packets: to the guest
  * @tx_bytes: ...
- * @tx_dropped: for the guest, but it had no buffers, or was not running
- * @rx_dropped: from the guest, but malformed or too long
+ *
+ * Written by the worker only; the drops, written from the representor's
+ * transmit path too, are atomics of their own (struct mdk_nic_vf).
  */
 struct mdk_nic_stats {
 	struct u64_stats_sync syncp;
@@ -86,8 +87,6 @@ struct mdk_nic_stats {
 	u64_stats_t rx_bytes;
 	u64_stats_t tx_packets;
 	u64_stats_t tx_bytes;
-	u64_stats_t tx_dropped;
-	u64_stats_t rx_dropped;
 };
 
 struct mdk_nic;
@@ -125,6 +124,9 @@ struct mdk_nic;
  * @running: the datapath may run (DRIVER_OK, not NEEDS_RESET)
  * @rxq: frames from the representor for each pair's receive queue
  * @stats: the representor's counters
+ * @tx_dropped: frames for the guest dropped: no buffers, not running,
+ *	too long, or reset
+ * @rx_dropped: frames from the guest dropped: malformed or too long
  * @chain: the worker's chain buffer (too big for the stack)
  * @chain2: a second one, for merged receive buffers
  * @mrg_head: heads of the chains one received frame takes
@@ -164,6 +166,8 @@ struct mdk_nic_vf {
 	bool running;
 	struct sk_buff_head rxq[MDK_NIC_MAX_PAIRS];
 	struct mdk_nic_stats stats;
+	atomic_long_t tx_dropped;
+	atomic_long_t rx_dropped;
 	struct mdk_nic_chain *chain;
 	struct mdk_nic_chain *chain2;
 	u16 mrg_head[MDK_NIC_VQ_MAX_SIZE];

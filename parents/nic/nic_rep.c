@@ -79,11 +79,12 @@ static void mdk_nic_rep_stats(struct net_device *ndev,
 		start = u64_stats_fetch_begin(&s->syncp);
 		st->rx_packets = u64_stats_read(&s->rx_packets);
 		st->rx_bytes = u64_stats_read(&s->rx_bytes);
-		st->rx_dropped = u64_stats_read(&s->rx_dropped);
+
 		st->tx_packets = u64_stats_read(&s->tx_packets);
 		st->tx_bytes = u64_stats_read(&s->tx_bytes);
-		st->tx_dropped = u64_stats_read(&s->tx_dropped);
 	} while (u64_stats_fetch_retry(&s->syncp, start));
+	st->rx_dropped = atomic_long_read(&mdk_nic_rep_vf(ndev)->rx_dropped);
+	st->tx_dropped = atomic_long_read(&mdk_nic_rep_vf(ndev)->tx_dropped);
 }
 
 static int mdk_nic_rep_port_name(struct net_device *ndev, char *buf,
@@ -185,6 +186,8 @@ struct net_device *mdk_nic_rep_create(struct mdk_nic_vf *vf)
 	ndev->min_mtu = ETH_MIN_MTU;
 	ndev->max_mtu = MDK_NIC_MAX_MTU;
 	eth_hw_addr_random(ndev);
+	/* Its transmit path takes a BH lock: not from netpoll's hard IRQ. */
+	ndev->priv_flags |= IFF_DISABLE_NETPOLL;
 	netif_carrier_off(ndev);
 	ret = register_netdev(ndev);
 	if (ret) {
