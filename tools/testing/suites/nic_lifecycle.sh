@@ -20,6 +20,15 @@ nicf() { cat /sys/bus/platform/devices/mdk_nic.$1/$2; }
 rep() { cat /sys/bus/mdev/devices/$1/nic/representor; }
 # write FILE VALUE: exit status of the write, its error on stderr
 write() { sh -c "echo '$2' > '$1'" 2>&1; }
+# serve REP NET UUID LOG: NET.1 on the representor, mdk-vnet answering for
+# NET.2 on the mdev ($vnet), its output in LOG
+serve() {
+	ip link set "$1" up
+	ip addr add "$2.1/24" dev "$1"
+	$VNET respond "$3" "$2.2" 120 >"$4" 2>&1 &
+	vnet=$!
+	sleep 2
+}
 # under_traffic IP FILE VALUE: pings IP while writing VALUE to FILE; then
 # waits for mdk-vnet ($vnet) to have let go
 under_traffic() {
@@ -76,11 +85,7 @@ tap_expect_eq "$mac" "$(cat /sys/bus/mdev/devices/$U1/nic/mac)" mac_is_stable_fo
 tap_run_fails multicast_mac_is_refused write /sys/bus/mdev/devices/$U1/nic/mac 03:00:00:00:00:01
 
 # Traffic: the host pings mdk-vnet through the representor.
-ip link set $r1 up
-ip addr add 10.99.0.1/24 dev $r1
-$VNET respond $U1 10.99.0.2 120 >/tmp/vnet1.out 2>&1 &
-vnet=$!
-sleep 2
+serve $r1 10.99.0 $U1 /tmp/vnet1.out
 tap_run host_pings_the_driver_through_the_representor ping -c 3 -W 5 10.99.0.2
 tap_expect_eq "1" "$(ethtool -S $r1 | sed -n 's/^ *guest_running: //p')" ethtool_shows_the_guest_running
 tap_run_fails mac_cannot_change_while_open write /sys/bus/mdev/devices/$U1/nic/mac 02:00:00:00:00:01
@@ -97,11 +102,7 @@ write "$(types 1)/mdk_nic-1qp/create" $U3
 r3=$(rep $U3)
 tap_expect_eq "passthrough mdknic1v0" "$(cat /sys/bus/mdev/devices/$U3/nic/notify) $r3" \
 	passthrough_mdev_says_so
-ip link set $r3 up
-ip addr add 10.98.0.1/24 dev $r3
-$VNET respond $U3 10.98.0.2 120 >/tmp/vnet3.out 2>&1 &
-vnet=$!
-sleep 2
+serve $r3 10.98.0 $U3 /tmp/vnet3.out
 tap_run host_pings_through_a_passthrough_notify_nic ping -c 3 -W 5 10.98.0.2
 
 # Deleting the NIC with an mdev open: REQ again, then everything goes.
