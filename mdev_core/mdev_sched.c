@@ -13,6 +13,8 @@
 #include <linux/time64.h>
 #include <mdevkit/sched.h>
 
+#include "mdev_export.h"
+
 /**
  * mdk_sched_init() - an empty scheduler with the default quantum
  * @s: the scheduler
@@ -24,6 +26,8 @@ void mdk_sched_init(struct mdk_sched *s)
 	s->quantum = MDK_SCHED_QUANTUM;
 	s->op_cost = MDK_SCHED_OP_COST;
 }
+
+MDK_EXPORT(mdk_sched_init);
 
 /**
  * mdk_sched_qos_check() - is a configuration valid
@@ -41,6 +45,8 @@ int mdk_sched_qos_check(const struct mdk_sched_qos *qos)
 	return 0;
 }
 
+MDK_EXPORT(mdk_sched_qos_check);
+
 /**
  * mdk_sched_ent_init() - an idle entity with full buckets
  * @e: the entity
@@ -57,6 +63,8 @@ void mdk_sched_ent_init(struct mdk_sched_ent *e,
 	e->credit_o = MDK_SCHED_BURST_NS;
 	e->stamp = now;
 }
+
+MDK_EXPORT(mdk_sched_ent_init);
 
 /* Credit earned since the last refill; at most a burst. */
 static void mdk_sched_refill(struct mdk_sched_ent *e, u64 now)
@@ -140,6 +148,8 @@ int mdk_sched_ent_set(struct mdk_sched_ent *e,
 	return 0;
 }
 
+MDK_EXPORT(mdk_sched_ent_set);
+
 /**
  * mdk_sched_activate() - an entity has work: it joins the run list
  * @s: the scheduler
@@ -157,6 +167,8 @@ void mdk_sched_activate(struct mdk_sched *s, struct mdk_sched_ent *e,
 	e->active = true;
 	e->in_turn = false;
 }
+
+MDK_EXPORT(mdk_sched_activate);
 
 /**
  * mdk_sched_idle() - an entity has no more work: it leaves the run list
@@ -178,6 +190,8 @@ void mdk_sched_idle(struct mdk_sched *s, struct mdk_sched_ent *e, u64 now)
 	mdk_sched_unthrottle(e, now);
 }
 
+MDK_EXPORT(mdk_sched_idle);
+
 /*
  * After a pass in which every eligible entity got a quantum and none
  * reached a positive deficit: give each the quanta of the rounds in which
@@ -190,8 +204,9 @@ static void mdk_sched_fast_forward(struct mdk_sched *s)
 
 	list_for_each_entry(e, &s->run, node)
 		if (!mdk_sched_throttled(e))
-			rounds = min(rounds, div64_u64(-e->deficit,
-					mdk_sched_quantum(s, e)));
+			rounds = min(rounds,
+				     div64_u64(-e->deficit,
+					       mdk_sched_quantum(s, e)));
 	if (rounds == U64_MAX || !rounds)
 		return;
 	list_for_each_entry(e, &s->run, node)
@@ -255,6 +270,8 @@ struct mdk_sched_ent *mdk_sched_pick(struct mdk_sched *s, u64 now,
 	return NULL;
 }
 
+MDK_EXPORT(mdk_sched_pick);
+
 /**
  * mdk_sched_charge() - account operations that ran
  * @s: the scheduler
@@ -285,6 +302,8 @@ void mdk_sched_charge(struct mdk_sched *s, struct mdk_sched_ent *e,
 	e->stats.ops += ops;
 }
 
+MDK_EXPORT(mdk_sched_charge);
+
 /**
  * mdk_sched_ent_stats() - what an entity consumed
  * @e: the entity
@@ -298,3 +317,5 @@ void mdk_sched_ent_stats(const struct mdk_sched_ent *e, u64 now,
 	if (e->throttled_since && now > e->throttled_since)
 		st->throttled_ns += now - e->throttled_since;
 }
+
+MDK_EXPORT(mdk_sched_ent_stats);

@@ -31,6 +31,7 @@
 #ifndef _MDEVKIT_SCHED_H
 #define _MDEVKIT_SCHED_H
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -46,7 +47,7 @@
 /* Operations per second: at most this (one per nanosecond). */
 #define MDK_SCHED_OPS_MAX		1000000000ULL
 /* One charge counts at most this many bytes and operations. */
-#define MDK_SCHED_CHARGE_MAX		(1ULL << 40)
+#define MDK_SCHED_CHARGE_MAX		BIT_ULL(40)
 /* Deficit and credit go no lower than minus this (about 31 years in ns). */
 #define MDK_SCHED_DEBT_MAX		(1000000000LL * 1000000000LL)
 
