@@ -3,7 +3,8 @@
  * mdk_card engine: the card's "hardware". One worker thread per VF polls
  * the TAIL of each of the VF's enabled queues in the portal pages, which
  * the VF's driver writes through its passthrough mapping without any trap;
- * when the card's scheduler gives the VF the engine (card_sched.c), it
+ * when the card's engine is the VF's (mdev_core's device scheduler decides
+ * whose turn it is: docs/sched.md), it
  * executes the new descriptors, fetched from the ring in the user's memory
  * through VFIO DMA; writes their completion records; advances HEAD; raises
  * MSI-X. A VF whose memory stalls holds up its own worker only.
@@ -270,6 +271,32 @@ static bool mdk_card_vf_pending(struct mdk_card_vf *vf)
 	return false;
 }
 
+/**
+ * mdk_card_granted() - the card's engine is a VF's: wake its worker
+ * @u: the VF's place at the engine
+ *
+ * Context: under the engine's lock, BHs off.
+ */
+void mdk_card_granted(struct mdk_engine_user *u)
+{
+	wake_up(&container_of(u, struct mdk_card_vf, eu)->grant);
+}
+
+/* Waits until the VF owns the engine; false if the worker must stop. */
+static bool mdk_card_acquire(struct mdk_card_vf *vf)
+{
+	while (!mdk_engine_request(&vf->eu)) {
+		wait_event_interruptible(vf->grant,
+					 mdk_engine_owns(&vf->eu) ||
+					 kthread_should_stop());
+		if (signal_pending(current))
+			flush_signals(current);
+		if (kthread_should_stop())
+			return false;
+	}
+	return true;
+}
+
 /*
  * The VF owns the engine: run its descriptors, one queue after the other,
  * charging each to the scheduler, until the scheduler gives the engine to
@@ -285,13 +312,13 @@ static void mdk_card_vf_execute(struct mdk_card_vf *vf)
 	while (keep) {
 		qi = mdk_card_next_queue(vf);
 		if (qi < 0) {
-			mdk_card_sched_release(vf);
+			mdk_engine_release(&vf->eu);
 			break;
 		}
 		bytes = mdk_card_one(vf, qi);
-		keep = mdk_card_sched_charge(vf, bytes,
-					     mdk_card_next_queue(vf) >= 0 &&
-					     !kthread_should_stop());
+		keep = mdk_engine_charge(&vf->eu, bytes, 1,
+					 mdk_card_next_queue(vf) >= 0 &&
+					 !kthread_should_stop());
 		cond_resched();
 	}
 	mutex_unlock(&vf->exec);
@@ -324,10 +351,10 @@ static int mdk_card_worker(void *data)
 			continue;
 		}
 		delay = MDK_CARD_POLL_MIN_US;
-		if (mdk_card_sched_acquire(vf))
+		if (mdk_card_acquire(vf))
 			mdk_card_vf_execute(vf);
 	}
-	mdk_card_sched_release(vf);
+	mdk_engine_release(&vf->eu);
 	return 0;
 }
 

@@ -113,7 +113,7 @@ static int mdk_card_init(struct mdk_card *card, struct device *dev,
 	card->dev = dev;
 	mutex_init(&card->lock);
 	INIT_LIST_HEAD(&card->vfs);
-	mdk_card_sched_init(card);
+	mdk_engine_init(&card->engine);
 	card->pools.size[MDK_RES_BAR2] = portals;
 	card->pools.size[MDK_RES_QUEUE] = portals;
 	card->pools.size[MDK_RES_VECTOR] = portals;
@@ -150,6 +150,7 @@ err_group:
 static void mdk_card_exit(struct mdk_card *card)
 {
 	mdev_unregister_parent(&card->parent);
+	mdk_engine_destroy(&card->engine);
 	sysfs_remove_group(&card->dev->kobj, &mdk_card_group);
 }
 

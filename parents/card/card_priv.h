@@ -2,21 +2,19 @@
 /*
  * mdk_card internals (docs/card.md): the card (card_main.c), its virtual
  * functions (card_vf.c), the workers that execute their queues
- * (card_engine.c), the arbitration of the card's engine between them
- * (card_sched.c) and its sysfs (card_qos.c), the pin cache (card_pins.c)
- * and the pure descriptor logic (card_desc.c).
+ * (card_engine.c) at the card's engine (an mdev_core shared engine), the
+ * pin cache (card_pins.c) and the pure descriptor logic (card_desc.c).
  */
 #ifndef _MDK_CARD_PRIV_H
 #define _MDK_CARD_PRIV_H
 
 #include <linux/list.h>
 #include <linux/mutex.h>
-#include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 #include <mdevkit/card_regs.h>
 #include <mdevkit/mdev_core.h>
-#include <mdevkit/sched.h>
+#include <mdevkit/engine.h>
 #include <mdevkit/vfio_mdev.h>
 
 #include "card_desc.h"
@@ -69,8 +67,8 @@ struct mdk_card_queue {
  * @worker: the VF's worker thread (card_engine.c)
  * @wake: the worker sleeps here while no queue of the VF is enabled
  * @nr_enabled: enabled queues of the VF
- * @grant: the worker waits here for the card's engine (card_sched.c)
- * @sent: the VF's entity in the card's scheduler (under the card's @slock)
+ * @grant: the worker waits here for the card's engine
+ * @eu: the VF's place at the card's engine
  * @inflight: the engine is using this VF's pinned pages (card_pins.c)
  * @unmapping: the user is unmapping memory (card_pins.c)
  * @dropping: pins are being dropped (card_pins.c)
@@ -95,7 +93,7 @@ struct mdk_card_vf {
 	wait_queue_head_t wake;
 	atomic_t nr_enabled;
 	wait_queue_head_t grant;
-	struct mdk_sched_ent sent;
+	struct mdk_engine_user eu;
 	atomic_t inflight;
 	atomic_t unmapping;
 	atomic_t dropping;
@@ -120,11 +118,7 @@ struct mdk_card_vf {
  * @lock: guards @vfs and @used; never held across a VF's DMA
  * @vfs: the VFs
  * @used: units handed out, per pool
- * @slock: guards @sched, the VFs' entities in it, @owner and @owner_since
- * @sched: the device scheduler of the card's engine
- * @owner: the VF whose worker may run descriptors now, or NULL
- * @owner_since: when @owner got the engine or last charged a descriptor
- * @wait_ns: with no owner, how long until a throttled VF may run
+ * @engine: the card's engine, which the VFs' workers take turns at
  */
 struct mdk_card {
 	struct device *dev;
@@ -139,11 +133,7 @@ struct mdk_card {
 	struct mutex lock;	/* see above */
 	struct list_head vfs;
 	u32 used[MDK_RES_NR];
-	spinlock_t slock;	/* see above */
-	struct mdk_sched sched;
-	struct mdk_card_vf *owner;
-	u64 owner_since;
-	u64 wait_ns;
+	struct mdk_engine engine;
 };
 
 /* card_main.c */
@@ -157,21 +147,12 @@ void mdk_card_vf_remove(struct mdev_device *mdev);
 int mdk_card_worker_start(struct mdk_card_vf *vf, const char *name);
 void mdk_card_worker_stop(struct mdk_card_vf *vf);
 void mdk_card_worker_kick(struct mdk_card_vf *vf);
+void mdk_card_granted(struct mdk_engine_user *u);
 void mdk_card_vf_lock_exec(struct mdk_card_vf *vf);
 u32 mdk_card_portal_read(struct mdk_card_vf *vf, unsigned int q,
 			 unsigned int reg);
 void mdk_card_portal_write(struct mdk_card_vf *vf, unsigned int q,
 			   unsigned int reg, u32 val);
-
-/* card_sched.c */
-void mdk_card_sched_init(struct mdk_card *card);
-void mdk_card_sched_add(struct mdk_card_vf *vf, u32 weight);
-bool mdk_card_sched_acquire(struct mdk_card_vf *vf);
-bool mdk_card_sched_charge(struct mdk_card_vf *vf, u32 bytes, bool more);
-void mdk_card_sched_release(struct mdk_card_vf *vf);
-
-/* card_qos.c */
-extern const struct attribute_group mdk_card_qos_group;
 
 /* card_pins.c */
 int mdk_card_pins_get(struct mdk_card_vf *vf, u64 iova, u32 len,

@@ -251,7 +251,7 @@ int mdk_card_vf_probe(struct mdev_device *mdev)
 	mutex_init(&vf->exec);
 	init_waitqueue_head(&vf->idle);
 	xa_init(&vf->pins);
-	mdk_card_sched_add(vf, MDK_SCHED_WEIGHT_DEFAULT * vf->nq);
+	init_waitqueue_head(&vf->grant);
 	portal_off = (unsigned long)g->start[MDK_RES_BAR2] * MDK_CARD_PORTAL_SIZE;
 	vf->ranges[0] = (struct mdk_vdev_range){
 		.offset = 0, .size = vf->nq * MDK_CARD_PORTAL_SIZE,
@@ -286,17 +286,20 @@ int mdk_card_vf_probe(struct mdev_device *mdev)
 	info.msix_bar = 2;
 	info.msix_table = MDK_CARD_MSIX_TABLE;
 	info.msix_pba = MDK_CARD_MSIX_PBA;
-	ret = mdk_card_worker_start(vf, dev_name(&mdev->dev));
+	/* A VF's share of the engine grows with its queues (docs/sched.md). */
+	ret = mdk_engine_user_add(&card->engine, &vf->eu,
+				  MDK_SCHED_WEIGHT_DEFAULT * vf->nq,
+				  mdk_card_granted, &mdev->dev);
 	if (ret)
 		goto err_free;
+	ret = mdk_card_worker_start(vf, dev_name(&mdev->dev));
+	if (ret)
+		goto err_user;
 	vf->vdev = mdk_vdev_create(mdev, &info, &mdk_card_vf_ops, vf);
 	if (IS_ERR(vf->vdev)) {
 		ret = PTR_ERR(vf->vdev);
 		goto err_worker;
 	}
-	ret = device_add_group(&mdev->dev, &mdk_card_qos_group);
-	if (ret)
-		goto err_vdev;
 	mutex_lock(&card->lock);
 	list_add_tail(&vf->node, &card->vfs);
 	card->used[MDK_RES_BAR2] += vf->nq;
@@ -305,10 +308,10 @@ int mdk_card_vf_probe(struct mdev_device *mdev)
 	mutex_unlock(&card->lock);
 	return 0;
 
-err_vdev:
-	mdk_vdev_destroy(vf->vdev);
 err_worker:
 	mdk_card_worker_stop(vf);
+err_user:
+	mdk_engine_user_del(&vf->eu);
 err_free:
 	kfree(vf);
 	return ret;
@@ -327,9 +330,9 @@ void mdk_card_vf_remove(struct mdev_device *mdev)
 	struct mdk_card_vf *vf = mdk_vdev_priv(vdev);
 	struct mdk_card *card = vf->card;
 
-	device_remove_group(&mdev->dev, &mdk_card_qos_group);
 	mdk_vdev_destroy(vdev);
 	mdk_card_worker_stop(vf);
+	mdk_engine_user_del(&vf->eu);
 	mutex_lock(&card->lock);
 	list_del(&vf->node);
 	card->used[MDK_RES_BAR2] -= vf->nq;
