@@ -97,15 +97,31 @@ static u64 mdk_sched_wait(const struct mdk_sched_ent *e)
 	return need;
 }
 
-/* The time @n units cost at @rate units per second, in ns. */
-static s64 mdk_sched_cost_ns(u64 n, u64 rate)
+/*
+ * The time @n units cost at @rate units per second, in ns. The fraction of a
+ * nanosecond left over is carried in *@rem (units * ns / s, below @rate) to
+ * the next charge: rounded down each time, many small charges would cost
+ * less than their total (one-byte operations under a byte limit above
+ * 10^9 B/s would cost nothing).
+ */
+static s64 mdk_sched_cost_ns(u64 n, u64 rate, u64 *rem)
 {
 	u64 secs = div64_u64(n, rate);
+	u64 ns, r;
 
 	if (secs >= MDK_SCHED_DEBT_MAX / NSEC_PER_SEC)
 		return MDK_SCHED_DEBT_MAX;
-	return secs * NSEC_PER_SEC +
-	       mul_u64_u64_div_u64(n - secs * rate, NSEC_PER_SEC, rate);
+	n -= secs * rate;
+	ns = mul_u64_u64_div_u64(n, NSEC_PER_SEC, rate);
+	/* n * 10^9 mod rate: exact in u64 arithmetic, as it is below rate */
+	r = n * NSEC_PER_SEC - ns * rate;
+	if (r >= rate - *rem) {
+		ns++;
+		*rem = r - (rate - *rem);
+	} else {
+		*rem += r;
+	}
+	return secs * NSEC_PER_SEC + ns;
 }
 
 static s64 mdk_sched_quantum(const struct mdk_sched *s,
@@ -144,6 +160,11 @@ int mdk_sched_ent_set(struct mdk_sched_ent *e,
 	if (ret)
 		return ret;
 	mdk_sched_refill(e, now);
+	/* A remainder is in units of the old limit: drop it (< 1 ns). */
+	if (qos->max_bytes_per_s != e->qos.max_bytes_per_s)
+		e->rem_b = 0;
+	if (qos->max_ops_per_s != e->qos.max_ops_per_s)
+		e->rem_o = 0;
 	e->qos = *qos;
 	return 0;
 }
@@ -245,6 +266,14 @@ struct mdk_sched_ent *mdk_sched_pick(struct mdk_sched *s, u64 now,
 				if (!e->throttled_since)
 					e->throttled_since = now ?: 1;
 				wait = min(wait, mdk_sched_wait(e));
+				/*
+				 * Its turn ends: like an idle entity it keeps
+				 * a debt but not what is left of its quantum,
+				 * else each throttled period would add a
+				 * quantum to its deficit, to be spent all at
+				 * once when its limit is lifted or raised.
+				 */
+				e->deficit = min_t(s64, e->deficit, 0);
 				e->in_turn = false;
 				list_move_tail(&e->node, &s->run);
 				continue;
@@ -292,11 +321,13 @@ void mdk_sched_charge(struct mdk_sched *s, struct mdk_sched_ent *e,
 	e->deficit = max(e->deficit - cost, -MDK_SCHED_DEBT_MAX);
 	if (e->qos.max_bytes_per_s)
 		e->credit_b = max(e->credit_b -
-				  mdk_sched_cost_ns(bytes, e->qos.max_bytes_per_s),
+				  mdk_sched_cost_ns(bytes, e->qos.max_bytes_per_s,
+						    &e->rem_b),
 				  -MDK_SCHED_DEBT_MAX);
 	if (e->qos.max_ops_per_s)
 		e->credit_o = max(e->credit_o -
-				  mdk_sched_cost_ns(ops, e->qos.max_ops_per_s),
+				  mdk_sched_cost_ns(ops, e->qos.max_ops_per_s,
+						    &e->rem_o),
 				  -MDK_SCHED_DEBT_MAX);
 	e->stats.bytes += bytes;
 	e->stats.ops += ops;
