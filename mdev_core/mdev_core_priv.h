@@ -125,8 +125,10 @@ void mdk_uuids_destroy(void);
 int mdk_device_create(struct mdk_type_dir *dir, const guid_t *uuid);
 void mdk_devices_remove_all(struct mdk_parent *mp);
 
-/* mdev_engine_qos.c */
+/* mdev_engine.c, mdev_engine_qos.c */
+struct mdk_engine;
 struct mdk_engine_user;
+void __mdk_engine_changed(struct mdk_engine *e, u64 now);
 int mdk_engine_qos_add(struct mdk_engine_user *u, struct device *dev);
 void mdk_engine_qos_del(struct mdk_engine_user *u);
 

@@ -27,7 +27,10 @@ static void __mdk_engine_arm(struct mdk_engine *e, u64 now, u64 wait_ns)
 		at = now + wait_ns;
 	else
 		return;
-	mod_timer(&e->timer, jiffies + nsecs_to_jiffies(at > now ? at - now : 0) + 1);
+	/* A long throttle is looked at again every minute: no far timeouts. */
+	mod_timer(&e->timer, jiffies + 1 +
+		  min_t(u64, nsecs_to_jiffies(at > now ? at - now : 0),
+			60 * HZ));
 }
 
 /* The scheduler's choice becomes the owner, and is told. */
@@ -46,16 +49,35 @@ static void __mdk_engine_grant(struct mdk_engine *e, u64 now,
 	__mdk_engine_arm(e, now, wait_ns);
 }
 
-/* Takes the engine from a stalled owner; gives a free engine. */
+/*
+ * Takes the engine from a stalled owner, which is told (it may just have
+ * been slow to wake up: it requests again); gives a free engine.
+ */
 static void __mdk_engine_check(struct mdk_engine *e, u64 now,
 			       struct mdk_engine_user *quiet)
 {
+	struct mdk_engine_user *stalled = e->owner;
+
 	lockdep_assert_held(&e->lock);
-	if (e->owner && now - e->owner_since <= MDK_ENGINE_STALL_NS)
+	if (stalled && now - e->owner_since <= MDK_ENGINE_STALL_NS)
 		return;
-	if (e->owner)
-		mdk_sched_idle(&e->sched, &e->owner->ent, now);
+	if (stalled)
+		mdk_sched_idle(&e->sched, &stalled->ent, now);
 	__mdk_engine_grant(e, now, quiet);
+	if (stalled && stalled != quiet && stalled != e->owner)
+		stalled->granted(stalled);
+}
+
+/**
+ * __mdk_engine_changed() - a user's limits changed: a free engine may go
+ * @e: the engine, its lock held
+ * @now: the time, in ns
+ */
+void __mdk_engine_changed(struct mdk_engine *e, u64 now)
+{
+	lockdep_assert_held(&e->lock);
+	if (!e->owner && e->sched.nr_active)
+		__mdk_engine_grant(e, now, NULL);
 }
 
 static void mdk_engine_timer(struct timer_list *t)
@@ -174,6 +196,20 @@ bool mdk_engine_owns(struct mdk_engine_user *u)
 	return READ_ONCE(u->engine->owner) == u;
 }
 EXPORT_SYMBOL_GPL(mdk_engine_owns);
+
+/**
+ * mdk_engine_queued() - is a user waiting for, or owning, the engine
+ * @u: the user
+ *
+ * Context: any; a hint (no lock), for a wait condition: a user that was
+ * queued and no longer is lost its turn (it stalled) and must request again.
+ * Return: true if it is.
+ */
+bool mdk_engine_queued(struct mdk_engine_user *u)
+{
+	return READ_ONCE(u->ent.active);
+}
+EXPORT_SYMBOL_GPL(mdk_engine_queued);
 
 /**
  * mdk_engine_charge() - account operations a user ran

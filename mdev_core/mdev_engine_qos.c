@@ -85,7 +85,7 @@ static ssize_t mdk_engine_qos_store(struct kobject *kobj,
 {
 	struct mdk_engine_user *u = mdk_engine_qos_user(kobj);
 	struct mdk_sched_qos qos;
-	u64 val;
+	u64 val, now;
 	int ret;
 
 	ret = kstrtou64(buf, 10, &val);
@@ -104,7 +104,10 @@ static ssize_t mdk_engine_qos_store(struct kobject *kobj,
 		qos.max_ops_per_s = val;
 		break;
 	}
-	ret = mdk_sched_ent_set(&u->ent, &qos, ktime_get_ns());
+	now = ktime_get_ns();
+	ret = mdk_sched_ent_set(&u->ent, &qos, now);
+	if (!ret)	/* a limit lifted: a waiting user may run now */
+		__mdk_engine_changed(u->engine, now);
 	spin_unlock_bh(&u->engine->lock);
 	return ret ? ret : count;
 }

@@ -13,8 +13,9 @@
  *
  * No lock is held while the owner runs. An owner that has charged nothing
  * for %MDK_ENGINE_STALL_MS (its DMA is stuck on memory its tenant never
- * lets fault in) loses the engine: a stalled tenant stalls only itself.
- * Its next charge tells it, and it requests the engine again.
+ * lets fault in, or its thread did not get a CPU) loses the engine: a
+ * stalled tenant stalls only itself. Its granted() runs then too, and
+ * mdk_engine_queued() turns false: it requests the engine again.
  *
  * Each user has a qos/ directory in sysfs under its mdev
  * (mdk_engine_user_add()): weight, max_bytes_per_s, max_ops_per_s (read
@@ -76,6 +77,7 @@ int mdk_engine_user_add(struct mdk_engine *e, struct mdk_engine_user *u,
 void mdk_engine_user_del(struct mdk_engine_user *u);
 bool mdk_engine_request(struct mdk_engine_user *u);
 bool mdk_engine_owns(struct mdk_engine_user *u);
+bool mdk_engine_queued(struct mdk_engine_user *u);
 bool mdk_engine_charge(struct mdk_engine_user *u, u64 bytes, u64 ops,
 		       bool more);
 void mdk_engine_release(struct mdk_engine_user *u);

@@ -23,8 +23,6 @@
 #include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
-#include <linux/sched/signal.h>
-#include <linux/signal.h>
 
 #include "card_priv.h"
 
@@ -169,6 +167,38 @@ static void mdk_card_exec(struct mdk_card_vf *vf, struct mdk_card_desc *d,
 }
 
 /*
+ * Reads or writes a small object (a descriptor, a completion record, at
+ * most a page) of the user's memory through the pin cache. Pinning faults
+ * the pages in without waiting on userfaultfd (vfio_iommu_type1 pins with
+ * no retry: a page a userfaultfd would have to supply fails at once), so a
+ * ring in such memory costs BAD_ADDRESS, not a stalled worker.
+ */
+static int mdk_card_pinned_rw(struct mdk_card_vf *vf, u64 iova, void *obj,
+			      u32 len, bool write)
+{
+	struct page *pages[2];
+	struct mdk_card_buf b;
+	u32 pos = 0, room, n;
+	u8 *p;
+	int ret;
+
+	mdk_card_pins_enter(vf);
+	ret = mdk_card_buf_get(vf, &b, iova, len, pages);
+	while (!ret && pos < len) {
+		p = mdk_card_map(&b, pos, &room);
+		n = min(len - pos, room);
+		if (write)
+			memcpy(p, obj + pos, n);
+		else
+			memcpy(obj + pos, p, n);
+		kunmap_local(p);
+		pos += n;
+	}
+	mdk_card_pins_leave(vf);
+	return ret;
+}
+
+/*
  * One descriptor of queue @qi at its head: fetch, execute, complete.
  * Returns the bytes it moved or read.
  */
@@ -181,8 +211,8 @@ static u32 mdk_card_one(struct mdk_card_vf *vf, unsigned int qi)
 	u64 rec;
 	int ret;
 
-	if (mdk_vdev_dma_rw(vf->vdev, q->ring + (u64)q->head * sizeof(d), &d,
-			    sizeof(d), false)) {
+	if (mdk_card_pinned_rw(vf, q->ring + (u64)q->head * sizeof(d), &d,
+			       sizeof(d), false)) {
 		c.status = MDK_CARD_ST_BAD_ADDRESS;
 	} else {
 		c.cookie = d.cookie;
@@ -197,13 +227,13 @@ static u32 mdk_card_one(struct mdk_card_vf *vf, unsigned int qi)
 	rec = q->comp + (u64)q->head * sizeof(c);
 	status = c.status;
 	c.status = 0;
-	ret = mdk_vdev_dma_rw(vf->vdev, rec, &c, sizeof(c), true);
+	ret = mdk_card_pinned_rw(vf, rec, &c, sizeof(c), true);
 	q->done++;
 	q->head = (q->head + 1) & (q->size - 1);
 	mdk_card_portal_write(vf, qi, MDK_CARD_PORTAL_HEAD, q->head);
 	if (!ret) {
 		smp_wmb();	/* the record and HEAD before the status */
-		mdk_vdev_dma_rw(vf->vdev, rec, &status, sizeof(status), true);
+		mdk_card_pinned_rw(vf, rec, &status, sizeof(status), true);
 	}
 	if ((d.flags & MDK_CARD_F_IRQ) && q->vector != MDK_CARD_NO_VECTOR)
 		mdk_vdev_raise(vf->vdev, q->vector);
@@ -286,11 +316,11 @@ void mdk_card_granted(struct mdk_engine_user *u)
 static bool mdk_card_acquire(struct mdk_card_vf *vf)
 {
 	while (!mdk_engine_request(&vf->eu)) {
+		/* Woken when granted, or when it lost its turn (stalled). */
 		wait_event_interruptible(vf->grant,
 					 mdk_engine_owns(&vf->eu) ||
+					 !mdk_engine_queued(&vf->eu) ||
 					 kthread_should_stop());
-		if (signal_pending(current))
-			flush_signals(current);
 		if (kthread_should_stop())
 			return false;
 	}
@@ -304,24 +334,25 @@ static bool mdk_card_acquire(struct mdk_card_vf *vf)
  */
 static void mdk_card_vf_execute(struct mdk_card_vf *vf)
 {
-	bool keep = true;
+	bool keep = true, more;
 	u32 bytes;
 	int qi;
 
-	mutex_lock(&vf->exec);
 	while (keep) {
+		/* Per descriptor: register accesses and resets get in between. */
+		mutex_lock(&vf->exec);
 		qi = mdk_card_next_queue(vf);
 		if (qi < 0) {
+			mutex_unlock(&vf->exec);
 			mdk_engine_release(&vf->eu);
 			break;
 		}
 		bytes = mdk_card_one(vf, qi);
-		keep = mdk_engine_charge(&vf->eu, bytes, 1,
-					 mdk_card_next_queue(vf) >= 0 &&
-					 !kthread_should_stop());
+		mutex_unlock(&vf->exec);
+		more = mdk_card_vf_pending(vf) && !kthread_should_stop();
+		keep = mdk_engine_charge(&vf->eu, bytes, 1, more);
 		cond_resched();
 	}
-	mutex_unlock(&vf->exec);
 }
 
 /*
@@ -334,10 +365,7 @@ static int mdk_card_worker(void *data)
 	struct mdk_card_vf *vf = data;
 	unsigned int delay = MDK_CARD_POLL_MIN_US;
 
-	allow_kernel_signal(SIGKILL);	/* mdk_card_worker_kick() */
 	while (!kthread_should_stop()) {
-		if (signal_pending(current))
-			flush_signals(current);
 		if (!atomic_read(&vf->nr_enabled)) {
 			wait_event_interruptible(vf->wake,
 						 atomic_read(&vf->nr_enabled) ||
@@ -370,21 +398,6 @@ int mdk_card_worker_start(struct mdk_card_vf *vf, const char *name)
 	init_waitqueue_head(&vf->wake);
 	vf->worker = kthread_run(mdk_card_worker, vf, "mdk_card/%s", name);
 	return PTR_ERR_OR_ZERO(vf->worker);
-}
-
-/**
- * mdk_card_worker_kick() - abort the DMA a VF's worker is stuck in
- * @vf: the VF
- *
- * A fault on the user's memory that nobody resolves (userfaultfd, FUSE)
- * ends when the faulting task has a signal pending: the access fails, the
- * descriptor completes with BAD_ADDRESS, and the worker lets go of the VF.
- * Reset, close and unmap use this when the worker keeps them waiting; the
- * worker drops the signal before it sleeps again.
- */
-void mdk_card_worker_kick(struct mdk_card_vf *vf)
-{
-	send_sig(SIGKILL, vf->worker, 1);
 }
 
 /**

@@ -22,8 +22,6 @@
 #define MDK_CARD_NR_TYPES	4	/* 1, 2, 4 and 8 queues per VF */
 /* Pages a VF keeps pinned at most (64 MiB); the cache is flushed then. */
 #define MDK_CARD_MAX_PINS	16384
-/* Reset, close or unmap kick a worker that kept them waiting this long. */
-#define MDK_CARD_KICK_MS	100
 /* Pages a descriptor's buffer may span: 1 MiB, unaligned. */
 #define MDK_CARD_MAX_PAGES	((MDK_CARD_MAX_LEN >> PAGE_SHIFT) + 1)
 
@@ -146,9 +144,7 @@ void mdk_card_vf_remove(struct mdev_device *mdev);
 /* card_engine.c */
 int mdk_card_worker_start(struct mdk_card_vf *vf, const char *name);
 void mdk_card_worker_stop(struct mdk_card_vf *vf);
-void mdk_card_worker_kick(struct mdk_card_vf *vf);
 void mdk_card_granted(struct mdk_engine_user *u);
-void mdk_card_vf_lock_exec(struct mdk_card_vf *vf);
 u32 mdk_card_portal_read(struct mdk_card_vf *vf, unsigned int q,
 			 unsigned int reg);
 void mdk_card_portal_write(struct mdk_card_vf *vf, unsigned int q,

@@ -7,7 +7,6 @@
  * (vfio_mdev's). Register map: include/mdevkit/card_regs.h.
  */
 
-#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/slab.h>
 #include <mdevkit/compat.h>
@@ -30,33 +29,11 @@ static void mdk_card_vf_quiesce(struct mdk_card_vf *vf)
 	}
 }
 
-/**
- * mdk_card_vf_lock_exec() - take @vf->exec from the VF's worker
- * @vf: the VF
- *
- * For reset and close, which must not wait forever for a worker stuck in a
- * fault of the user's memory: after %MDK_CARD_KICK_MS the worker is kicked
- * out of it (mdk_card_worker_kick()).
- */
-void mdk_card_vf_lock_exec(struct mdk_card_vf *vf)
-{
-	unsigned long end = jiffies + msecs_to_jiffies(MDK_CARD_KICK_MS);
-
-	while (!mutex_trylock(&vf->exec)) {
-		if (time_after(jiffies, end)) {
-			mdk_card_worker_kick(vf);
-			mutex_lock(&vf->exec);
-			return;
-		}
-		usleep_range(1000, 2000);
-	}
-}
-
 static void mdk_card_vf_reset(struct mdk_vdev *vdev)
 {
 	struct mdk_card_vf *vf = mdk_vdev_priv(vdev);
 
-	mdk_card_vf_lock_exec(vf);
+	mutex_lock(&vf->exec);
 	mdk_card_vf_quiesce(vf);
 	mdk_card_pins_flush(vf);	/* the engine is out: nothing in flight */
 	mutex_unlock(&vf->exec);

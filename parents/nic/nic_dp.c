@@ -137,9 +137,10 @@ static int mdk_nic_tx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 		mdk_nic_stat(vf, &vf->stats.rx_packets, &vf->stats.rx_bytes,
 			     len);
 		netif_rx(skb);
-		*bytes += len;
-		(*frames)++;
 done:
+		/* Dropped or not, the chain took the engine: it is charged. */
+		*bytes += c->readable;
+		(*frames)++;
 		q->vq.last_avail++;
 		ret = mdk_nic_vq_push(&q->vq, m, c->head, 0);
 		if (ret)
