@@ -214,21 +214,36 @@ done
 [ -n "$host" ] && pool run_host
 
 # Every in-VM suite of every kernel in one queue, longest first: suites
-# marked "mdevkit-alone: long", then the batches, then the rest.
-# On the kernels in $MDK_CHECK_BATCH (default: debug) the suites without
-# "mdevkit-alone" share VMs, grouped by the layers and kernel parameters
-# they ask for, at most $MDK_CHECK_BATCH_SIZE (4) a VM.
-batch_kvers=${MDK_CHECK_BATCH-debug}
-bsize=${MDK_CHECK_BATCH_SIZE:-4}
-first=() queue=()
+# marked "mdevkit-alone: long", then the batches, then the rest; within
+# each, the kernels of $MDK_CHECK_SLOW (debug) first (a slow VM last in the
+# queue leaves the other slot idle while it runs).
+# On the kernels in $MDK_CHECK_BATCH (default: all; empty: none) suites share
+# VMs, grouped by the layers and kernel parameters they ask for: those
+# without "mdevkit-alone" at most $MDK_CHECK_BATCH_SIZE (8) a VM, the long
+# ones $MDK_CHECK_LONG_BATCH_SIZE (2) a VM; "mdevkit-alone: yes" keeps a
+# suite alone. A boot costs ~13 s on 6.1/6.12, 80-100 s on debug (udev,
+# KASAN, two kmemleak scans) whatever the VM runs.
+batch_kvers=${MDK_CHECK_BATCH-$kvers}
+slow_kvers=${MDK_CHECK_SLOW-debug}
+bsize=${MDK_CHECK_BATCH_SIZE:-8}
+lsize=${MDK_CHECK_LONG_BATCH_SIZE:-2}
+longq=() batchq=() queue=() slow_longq=() slow_batchq=() slow_queue=()
+# push QUEUE KVER JOB: JOB to QUEUE, to the front part of it for a slow kernel.
+push() {
+	local name=$1
+	[[ " $slow_kvers " == *" $2 "* ]] && name=slow_$1
+	local -n __q=$name
+	__q+=("$3")
+}
 for kver in $built; do
 	if [ -n "$suitedir" ]; then
 		suites=$(cd "$suitedir" && ls)
 	else
 		suites=$(cd "$MDK_ROOT/tools/testing/suites" && ls | sed -n 's/\.\(sh\|c\)$//p' | sort -u)
 	fi
-	alone=()
 	declare -A groups=()
+	batching=
+	[[ " $batch_kvers " == *" $kver "* ]] && batching=1
 	for s in $suites; do
 		[ -n "$filter" ] && [[ $s != *"$filter"* ]] && continue
 		# A suite may name the kernels it applies to: "mdevkit-kvers: debug",
@@ -236,38 +251,38 @@ for kver in $built; do
 		# kernel parameters: "mdevkit-append: iomem=relaxed".
 		only=$(suite_tag "$s" kvers)
 		[ -n "$only" ] && [[ " $only " != *" $kver "* ]] && continue
-		if [[ " $batch_kvers " == *" $kver "* ]] &&
-		   [ -z "$(suite_tag "$s" alone)" ]; then
-			key="$(suite_tag "$s" layers)|$(suite_tag "$s" append)"
+		alone=$(suite_tag "$s" alone)
+		if [ -n "$batching" ] && { [ -z "$alone" ] || [ "$alone" = long ]; }; then
+			key="${alone:-short}|$(suite_tag "$s" layers)|$(suite_tag "$s" append)"
 			groups[$key]="${groups[$key]:-} $s"
+		elif [ "$alone" = long ]; then
+			push longq "$kver" "suite $kver $s"
 		else
-			alone+=("$s")
-		fi
-	done
-	# Long suites say so ("mdevkit-alone: long"): they go first.
-	for s in "${alone[@]}"; do
-		if [ "$(suite_tag "$s" alone)" = long ] &&
-		   [[ " $batch_kvers " == *" $kver "* ]]; then
-			first=("suite $kver $s" "${first[@]}")	# the slowest kernel's
-		elif [ "$(suite_tag "$s" alone)" = long ]; then
-			first+=("suite $kver $s")
-		else
-			queue+=("suite $kver $s")
+			push queue "$kver" "suite $kver $s"
 		fi
 	done
 	n=0
 	for key in "${!groups[@]}"; do
 		set -- ${groups[$key]}
+		size=$bsize qname=batchq
+		[ "${key%%|*}" = long ] && size=$lsize qname=longq
 		while [ $# -gt 0 ]; do
+			if [ $# -eq 1 ] || [ "$size" -le 1 ]; then
+				# One suite: a VM of its own, as without batching.
+				push $qname "$kver" "suite $kver $1"
+				shift
+				continue
+			fi
 			n=$((n + 1))
-			first+=("batch $kver batch$n|$key|${*:1:$bsize}")
-			shift $(($# < bsize ? $# : bsize))
+			push $qname "$kver" "batch $kver batch$n|${key#*|}|${*:1:$size}"
+			shift $(($# < size ? $# : size))
 		done
 	done
 	unset groups
 done
 
-for job in "${first[@]}" "${queue[@]}"; do
+for job in "${slow_longq[@]}" "${longq[@]}" "${slow_batchq[@]}" "${batchq[@]}" \
+	   "${slow_queue[@]}" "${queue[@]}"; do
 	read -r kind kver rest <<<"$job"
 	if [ "$kind" = batch ]; then
 		IFS='|' read -r b layers append list <<<"$rest"

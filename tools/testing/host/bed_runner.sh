@@ -64,7 +64,7 @@ fi
 
 # make check's driver over three bad suites: each must count as a failure.
 st=0
-MDK_CHECK_DIR=$tmp/nested MDK_SUITE_TIMEOUT=60 "$ROOT/tools/vm/check.sh" -K -H -k "$KVER" \
+MDK_CHECK_DIR=$tmp/nested MDK_CHECK_BATCH= MDK_SUITE_TIMEOUT=60 "$ROOT/tools/vm/check.sh" -K -H -k "$KVER" \
 	-s "$ROOT/tools/testing/bed-failing" >"$tmp/check" 2>&1 || st=$?
 last=$(tail -1 "$tmp/check")
 if [ "$st" -ne 0 ] && [ "$last" = "2 passed, 3 failed" ]; then

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # batch.sh NAME=PATH... - run several suites in one VM boot (make check does this
-# on the debug kernel, where a boot costs about 90 s).  Each suite's output is
+# on every kernel; a debug boot costs 80-100 s).  Each suite's output is
 # framed by lines of their own, "MDK-SUITE-BEGIN name" and
 # "MDK-SUITE-END name status", which check.sh splits the output at; the
 # console gets "mdevkit: suite NAME" and "mdevkit: suite NAME end" so that

@@ -15,14 +15,14 @@
 # The guest's kernel console is /tmp/nic-guest/console.log, its protocol
 # lines ("GUEST <WORD> <uptime> ...") /tmp/nic-guest/out.log; both are
 # copied into this suite's output at the end.  Knobs:
-# NIC_GUEST_MIB (4), NIC_GUEST_BOOT_S (boot deadline, 540),
+# NIC_GUEST_MIB (1), NIC_GUEST_BOOT_S (boot deadline, 540),
 # NIC_GUEST_BUDGET (720: no wait goes past this many seconds after the
 # start, so that a stuck guest still leaves time for the rest within the
 # VM's MDK_SUITE_TIMEOUT of 900), e.g. run.sh -- 'NIC_GUEST_MIB=8 ...'.
 . /opt/mdevkit/lib/tap.sh
 tap_plan 15
 
-MIB=${NIC_GUEST_MIB:-4}
+MIB=${NIC_GUEST_MIB:-1}
 BOOT_S=${NIC_GUEST_BOOT_S:-540}
 END=$(($(date +%s) + ${NIC_GUEST_BUDGET:-720}))
 UUID=00000e1c-0000-4000-8000-000000000001
