@@ -7,8 +7,9 @@
  * - the files exist with the type's default weight (100 per queue), bad
  *   writes fail with EINVAL or ERANGE and change nothing, good ones read
  *   back;
- * - VFs that keep 16 64 KiB copies in flight share the engine in the
- *   ratio of their weights (2 and 4 VFs; a weight changed under load);
+ * - VFs that keep 64 KiB copies in flight (64 of them: DEPTH_SHARES) share
+ *   the engine in the ratio of their weights (2 and 4 VFs; a weight
+ *   changed under load);
  * - byte and operation rate limits hold over 3 s, throttled_ns grows while
  *   a VF is held back, and an unlimited neighbour gets the rest;
  * - a VF's single small copies next to a VF flooding 1 MiB copies wait
@@ -40,11 +41,19 @@
 #define MDEVS		"/sys/bus/mdev/devices"
 #define NFLOWS		4
 #define DEPTH		16		/* descriptors in flight */
+/*
+ * ... in the share tests: 16 64 KiB copies are 5-20 ms of work here, and a
+ * flow's thread in the TCG VM is not always back within that: the queue
+ * runs dry (DRR then rightly forgets the VF's turn) and the shares measure
+ * the threads' wake-ups instead (100:300 came out as 35:65 with 16).
+ */
+#define DEPTH_SHARES	64
 #define KIB		1024
 #define MIB		(1024 * 1024)
 #define DATA		(2 * MIB + 64 * KIB)	/* 1 MiB src + 1 MiB dst */
 #define TOL		0.10		/* relative tolerance of shares, rates */
 #define WARMUP_US	500000		/* before a window: bursts spent */
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static double now(void)
 {
@@ -60,14 +69,36 @@ struct flow {
 	int created;
 	struct mdkcard_vf vf;
 	uint32_t len;		/* bytes per COPY */
+	unsigned int depth;	/* in flight, up to DEPTH_SHARES */
 	volatile int stop;
 	volatile long done;	/* completions with SUCCESS */
 	volatile long errors;	/* other statuses, or a timeout */
+	volatile long dry;	/* times its queue was found empty */
 	pthread_t th;
 	int running;
 };
 
-/* Keeps DEPTH copies of f->len in flight until told to stop. */
+/*
+ * Waits for record @idx of queue 0, polling every @us (the flows need not
+ * poll as fast as mdkcard_wait(): their queues hold 16 descriptors, and
+ * the CPU they leave is the workers'); 0, or -ETIMEDOUT after 20 s.
+ */
+static int flow_wait(struct mdkcard_vf *vf, uint32_t idx, unsigned int us,
+		     struct mdk_card_comp *c)
+{
+	double end = now() + 20;
+
+	while (!vf->q[0].comp[idx].status) {
+		if (now() > end)
+			return -ETIMEDOUT;
+		usleep(us);
+	}
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	memcpy(c, (void *)&vf->q[0].comp[idx], sizeof(*c));
+	return 0;
+}
+
+/* Keeps f->depth copies of f->len in flight until told to stop. */
 static void *flow_thread(void *arg)
 {
 	struct flow *f = arg;
@@ -77,15 +108,16 @@ static void *flow_thread(void *arg)
 		.src = mdkcard_iova(vf, mdkcard_data(vf, 0)),
 		.dst = mdkcard_iova(vf, mdkcard_data(vf, MIB)),
 	};
+	unsigned int us = f->len >= MIB ? 1000 : f->len >= 64 * KIB ? 200 : 50;
+	unsigned int i, n = f->depth;
 	struct mdk_card_comp c;
-	uint32_t idx[DEPTH];
-	int i;
+	uint32_t idx[DEPTH_SHARES];
 
-	for (i = 0; i < DEPTH; i++)
+	for (i = 0; i < n; i++)
 		idx[i] = mdkcard_submit(vf, 0, &d);
 	while (!f->stop) {
-		for (i = 0; i < DEPTH && !f->stop; i++) {
-			if (mdkcard_wait(vf, 0, idx[i], 20000, &c)) {
+		for (i = 0; i < n && !f->stop; i++) {
+			if (flow_wait(vf, idx[i], us, &c)) {
 				f->errors++;
 				return NULL;
 			}
@@ -93,6 +125,9 @@ static void *flow_thread(void *arg)
 				f->done++;
 			else
 				f->errors++;
+			/* The newest one done too: the queue ran dry. */
+			if (vf->q[0].comp[idx[(i + n - 1) % n]].status)
+				f->dry++;
 			idx[i] = mdkcard_submit(vf, 0, &d);
 		}
 	}
@@ -191,9 +226,10 @@ static void flow_create(struct __test_metadata *_metadata,
 }
 
 static void flow_go(struct __test_metadata *_metadata, struct flow *f,
-		    uint32_t len)
+		    uint32_t len, unsigned int depth)
 {
 	f->len = len;
+	f->depth = depth;
 	f->stop = 0;
 	ASSERT_EQ(0, pthread_create(&f->th, NULL, flow_thread, f));
 	f->running = 1;
@@ -223,11 +259,13 @@ static void snap_take(struct __fixture_type_sched *self, unsigned int n,
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		s->done[i] = self->f[i].done;
+	/* A sysfs read can take tens of ms here: each count next to its own. */
 	s->t = now();
 	for (i = 0; i < n; i++) {
+		s->done[i] = self->f[i].done;
 		s->bytes[i] = qos_get(self->f[i].uuid, "bytes");
+	}
+	for (i = 0; i < n; i++) {
 		s->ops[i] = qos_get(self->f[i].uuid, "ops");
 		s->thr[i] = qos_get(self->f[i].uuid, "throttled_ns");
 	}
@@ -246,7 +284,8 @@ static void measure(struct __fixture_type_sched *self, unsigned int n,
 /*
  * Each flow's share of the bytes over [a, b] within TOL (relative) of its
  * weight's share, by the qos counters and by the completions counted here;
- * the two agree to 32 descriptors per flow (16 in flight at each end).
+ * the two agree to what was in flight at each end (and 5%: the samples of
+ * the flows are not taken at one instant).
  */
 static void check_shares(struct __test_metadata *_metadata,
 			 struct __fixture_type_sched *self,
@@ -280,8 +319,13 @@ static void check_shares(struct __test_metadata *_metadata,
 		EXPECT_GE(TOL, 1 - got / want);
 		EXPECT_GE(TOL, got_c / want - 1);
 		EXPECT_GE(TOL, 1 - got_c / want);
-		EXPECT_GE(32.0 * self->f[i].len, db > dc ? db - dc : dc - db);
+		/* Completions lag the counter by what is in flight. */
+		EXPECT_GE(2.0 * self->f[i].depth * self->f[i].len + 0.05 * db,
+			  db > dc ? db - dc : dc - db);
 		EXPECT_EQ(0, self->f[i].errors);
+		if (self->f[i].dry)
+			TH_LOG("  VF%u: its queue was found empty %ld times (the test did not keep it busy)",
+			       i, self->f[i].dry);
 	}
 }
 
@@ -319,8 +363,7 @@ struct bad_write {
 TEST_F(sched, bad_qos_writes_fail_and_change_nothing)
 {
 	static const struct bad_write bad[] = {
-		/* "": what `echo > file` sends (a 0-byte write never
-		 * reaches the attribute) */
+		/* "": `echo > file` (a write of 0 bytes never reaches it) */
 		{ "weight", "\n", EINVAL, 0 },
 		{ "weight", "abc", EINVAL, 0 },
 		{ "weight", "-1", EINVAL, ERANGE },
@@ -353,7 +396,7 @@ TEST_F(sched, bad_qos_writes_fail_and_change_nothing)
 	ASSERT_EQ(0, qos_set(u, "weight", "250"));
 	ASSERT_EQ(0, qos_set(u, "max_bytes_per_s", "12345678"));
 	ASSERT_EQ(0, qos_set(u, "max_ops_per_s", "4321"));
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		uint64_t before = qos_get(u, bad[i].file);
 		int ret = qos_set(u, bad[i].file, bad[i].val);
 
@@ -395,7 +438,7 @@ TEST_F(sched, good_qos_writes_read_back)
 
 	flow_create(_metadata, self, 0, "2q", 0);
 	u = self->f[0].uuid;
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
 		int ret = qos_set(u, good[i].file, good[i].val);
 
 		if (ret)
@@ -419,7 +462,7 @@ static void shares(struct __test_metadata *_metadata,
 		set_weight(_metadata, &self->f[i], w[i]);
 	}
 	for (i = 0; i < n; i++)
-		flow_go(_metadata, &self->f[i], 64 * KIB);
+		flow_go(_metadata, &self->f[i], 64 * KIB, DEPTH_SHARES);
 	measure(self, n, 3, &a, &b);
 	check_shares(_metadata, self, w, n, &a, &b, what);
 }
@@ -449,7 +492,7 @@ TEST_F_TIMEOUT(sched, weight_changed_under_load_takes_effect, 120)
 		set_weight(_metadata, &self->f[i], 100);
 	}
 	for (i = 0; i < 2; i++)
-		flow_go(_metadata, &self->f[i], 64 * KIB);
+		flow_go(_metadata, &self->f[i], 64 * KIB, DEPTH_SHARES);
 	measure(self, 2, 2, &a, &b);
 	check_shares(_metadata, self, w1, 2, &a, &b, "weights 100:100");
 	set_weight(_metadata, &self->f[1], 400);
@@ -478,7 +521,7 @@ TEST_F_TIMEOUT(sched, byte_rate_limit_holds_and_throttled_ns_grows, 120)
 
 	flow_create(_metadata, self, 0, "1q", 1);
 	ASSERT_EQ(0, qos_set(self->f[0].uuid, "max_bytes_per_s", "16777216"));
-	flow_go(_metadata, &self->f[0], 64 * KIB);
+	flow_go(_metadata, &self->f[0], 64 * KIB, DEPTH);
 	measure(self, 1, 3, &a, &b);
 	dt = b.t - a.t;
 	check_rate(_metadata, b.bytes[0] - a.bytes[0], dt, 16.0 * MIB,
@@ -488,7 +531,7 @@ TEST_F_TIMEOUT(sched, byte_rate_limit_holds_and_throttled_ns_grows, 120)
 	thr = (b.thr[0] - a.thr[0]) / 1e9;
 	TH_LOG("throttled %.2f s of %.2f s", thr, dt);
 	EXPECT_LT(0.1 * dt, thr);
-	EXPECT_GE(dt * 1.05, thr);
+	EXPECT_GE(dt + 0.1, thr);
 	EXPECT_EQ(0, self->f[0].errors);
 }
 
@@ -499,7 +542,7 @@ TEST_F_TIMEOUT(sched, op_rate_limit_holds_and_throttled_ns_grows, 120)
 
 	flow_create(_metadata, self, 0, "1q", 1);
 	ASSERT_EQ(0, qos_set(self->f[0].uuid, "max_ops_per_s", "2000"));
-	flow_go(_metadata, &self->f[0], 64);
+	flow_go(_metadata, &self->f[0], 64, DEPTH);
 	measure(self, 1, 3, &a, &b);
 	dt = b.t - a.t;
 	check_rate(_metadata, b.ops[0] - a.ops[0], dt, 2000,
@@ -510,7 +553,7 @@ TEST_F_TIMEOUT(sched, op_rate_limit_holds_and_throttled_ns_grows, 120)
 	thr = (b.thr[0] - a.thr[0]) / 1e9;
 	TH_LOG("throttled %.2f s of %.2f s", thr, dt);
 	EXPECT_LT(0.1 * dt, thr);
-	EXPECT_GE(dt * 1.05, thr);
+	EXPECT_GE(dt + 0.1, thr);
 	EXPECT_EQ(0, self->f[0].errors);
 }
 
@@ -522,12 +565,12 @@ TEST_F_TIMEOUT(sched, limited_vf_leaves_the_rest_to_an_unlimited_one, 120)
 	flow_create(_metadata, self, 0, "1q", 1);
 	flow_create(_metadata, self, 1, "1q", 1);
 	/* VF1 alone first: what the card gives one VF here, now. */
-	flow_go(_metadata, &self->f[1], 64 * KIB);
+	flow_go(_metadata, &self->f[1], 64 * KIB, DEPTH_SHARES);
 	measure(self, 2, 2, &a, &b);
 	alone = (b.bytes[1] - a.bytes[1]) / (b.t - a.t);
 	TH_LOG("VF1 alone: %.1f MiB/s", alone / MIB);
 	ASSERT_EQ(0, qos_set(self->f[0].uuid, "max_bytes_per_s", "16777216"));
-	flow_go(_metadata, &self->f[0], 64 * KIB);
+	flow_go(_metadata, &self->f[0], 64 * KIB, DEPTH);
 	measure(self, 2, 3, &a, &b);
 	dt = b.t - a.t;
 	lim = check_rate(_metadata, b.bytes[0] - a.bytes[0], dt, 16.0 * MIB,
@@ -599,7 +642,7 @@ TEST_F_TIMEOUT(sched, small_copy_waits_about_one_big_copy_next_to_a_flood, 180)
 	one_at_a_time(_metadata, &self->f[0], MIB, 8, t1m);
 	log_lat(_metadata, "A's 1 MiB copy alone (t1m)", t1m, 8);
 	bound = 4 * t1m[4] + 0.020;
-	flow_go(_metadata, &self->f[0], MIB);
+	flow_go(_metadata, &self->f[0], MIB, DEPTH);
 	usleep(WARMUP_US);
 	before = self->f[0].done;
 	one_at_a_time(_metadata, &self->f[1], 64, LAT_N, lat);
@@ -703,7 +746,7 @@ TEST_F_TIMEOUT(sched, stalled_tenant_does_not_stop_the_others, 180)
 
 	flow_create(_metadata, self, 0, "1q", 1);	/* A: will stall */
 	flow_create(_metadata, self, 1, "1q", 1);	/* B: keeps working */
-	flow_go(_metadata, b, 64 * KIB);
+	flow_go(_metadata, b, 64 * KIB, DEPTH);
 
 	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	if (uffd < 0 && errno == ENOSYS)
@@ -750,7 +793,7 @@ TEST_F_TIMEOUT(sched, stalled_tenant_does_not_stop_the_others, 180)
 	t = calloc(1, sizeof(*t));
 	ASSERT_NE(NULL, t);
 	t->fn = do_read;
-	for (i = 0; i < sizeof(card_files) / sizeof(card_files[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(card_files); i++) {
 		t->path = card_files[i];
 		took = timed(t, 1);
 		if (took < 0) {
