@@ -125,4 +125,9 @@ void mdk_uuids_destroy(void);
 int mdk_device_create(struct mdk_type_dir *dir, const guid_t *uuid);
 void mdk_devices_remove_all(struct mdk_parent *mp);
 
+/* mdev_engine_qos.c */
+struct mdk_engine_user;
+int mdk_engine_qos_add(struct mdk_engine_user *u, struct device *dev);
+void mdk_engine_qos_del(struct mdk_engine_user *u);
+
 #endif /* _MDEV_CORE_PRIV_H */

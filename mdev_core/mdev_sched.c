@@ -13,6 +13,8 @@
 #include <linux/time64.h>
 #include <mdevkit/sched.h>
 
+#include "mdev_export.h"
+
 /**
  * mdk_sched_init() - an empty scheduler with the default quantum
  * @s: the scheduler
@@ -24,6 +26,8 @@ void mdk_sched_init(struct mdk_sched *s)
 	s->quantum = MDK_SCHED_QUANTUM;
 	s->op_cost = MDK_SCHED_OP_COST;
 }
+
+MDK_EXPORT(mdk_sched_init);
 
 /**
  * mdk_sched_qos_check() - is a configuration valid
@@ -41,6 +45,8 @@ int mdk_sched_qos_check(const struct mdk_sched_qos *qos)
 	return 0;
 }
 
+MDK_EXPORT(mdk_sched_qos_check);
+
 /**
  * mdk_sched_ent_init() - an idle entity with full buckets
  * @e: the entity
@@ -57,6 +63,8 @@ void mdk_sched_ent_init(struct mdk_sched_ent *e,
 	e->credit_o = MDK_SCHED_BURST_NS;
 	e->stamp = now;
 }
+
+MDK_EXPORT(mdk_sched_ent_init);
 
 /* Credit earned since the last refill; at most a burst. */
 static void mdk_sched_refill(struct mdk_sched_ent *e, u64 now)
@@ -89,15 +97,31 @@ static u64 mdk_sched_wait(const struct mdk_sched_ent *e)
 	return need;
 }
 
-/* The time @n units cost at @rate units per second, in ns. */
-static s64 mdk_sched_cost_ns(u64 n, u64 rate)
+/*
+ * The time @n units cost at @rate units per second, in ns. The fraction of a
+ * nanosecond left over is carried in *@rem (units * ns / s, below @rate) to
+ * the next charge: rounded down each time, many small charges would cost
+ * less than their total (one-byte operations under a byte limit above
+ * 10^9 B/s would cost nothing).
+ */
+static s64 mdk_sched_cost_ns(u64 n, u64 rate, u64 *rem)
 {
 	u64 secs = div64_u64(n, rate);
+	u64 ns, r;
 
 	if (secs >= MDK_SCHED_DEBT_MAX / NSEC_PER_SEC)
 		return MDK_SCHED_DEBT_MAX;
-	return secs * NSEC_PER_SEC +
-	       mul_u64_u64_div_u64(n - secs * rate, NSEC_PER_SEC, rate);
+	n -= secs * rate;
+	ns = mul_u64_u64_div_u64(n, NSEC_PER_SEC, rate);
+	/* n * 10^9 mod rate: exact in u64 arithmetic, as it is below rate */
+	r = n * NSEC_PER_SEC - ns * rate;
+	if (r >= rate - *rem) {
+		ns++;
+		*rem = r - (rate - *rem);
+	} else {
+		*rem += r;
+	}
+	return secs * NSEC_PER_SEC + ns;
 }
 
 static s64 mdk_sched_quantum(const struct mdk_sched *s,
@@ -136,9 +160,16 @@ int mdk_sched_ent_set(struct mdk_sched_ent *e,
 	if (ret)
 		return ret;
 	mdk_sched_refill(e, now);
+	/* A remainder is in units of the old limit: drop it (< 1 ns). */
+	if (qos->max_bytes_per_s != e->qos.max_bytes_per_s)
+		e->rem_b = 0;
+	if (qos->max_ops_per_s != e->qos.max_ops_per_s)
+		e->rem_o = 0;
 	e->qos = *qos;
 	return 0;
 }
+
+MDK_EXPORT(mdk_sched_ent_set);
 
 /**
  * mdk_sched_activate() - an entity has work: it joins the run list
@@ -157,6 +188,8 @@ void mdk_sched_activate(struct mdk_sched *s, struct mdk_sched_ent *e,
 	e->active = true;
 	e->in_turn = false;
 }
+
+MDK_EXPORT(mdk_sched_activate);
 
 /**
  * mdk_sched_idle() - an entity has no more work: it leaves the run list
@@ -178,6 +211,8 @@ void mdk_sched_idle(struct mdk_sched *s, struct mdk_sched_ent *e, u64 now)
 	mdk_sched_unthrottle(e, now);
 }
 
+MDK_EXPORT(mdk_sched_idle);
+
 /*
  * After a pass in which every eligible entity got a quantum and none
  * reached a positive deficit: give each the quanta of the rounds in which
@@ -190,8 +225,9 @@ static void mdk_sched_fast_forward(struct mdk_sched *s)
 
 	list_for_each_entry(e, &s->run, node)
 		if (!mdk_sched_throttled(e))
-			rounds = min(rounds, div64_u64(-e->deficit,
-					mdk_sched_quantum(s, e)));
+			rounds = min(rounds,
+				     div64_u64(-e->deficit,
+					       mdk_sched_quantum(s, e)));
 	if (rounds == U64_MAX || !rounds)
 		return;
 	list_for_each_entry(e, &s->run, node)
@@ -230,6 +266,14 @@ struct mdk_sched_ent *mdk_sched_pick(struct mdk_sched *s, u64 now,
 				if (!e->throttled_since)
 					e->throttled_since = now ?: 1;
 				wait = min(wait, mdk_sched_wait(e));
+				/*
+				 * Its turn ends: like an idle entity it keeps
+				 * a debt but not what is left of its quantum,
+				 * else each throttled period would add a
+				 * quantum to its deficit, to be spent all at
+				 * once when its limit is lifted or raised.
+				 */
+				e->deficit = min_t(s64, e->deficit, 0);
 				e->in_turn = false;
 				list_move_tail(&e->node, &s->run);
 				continue;
@@ -255,6 +299,8 @@ struct mdk_sched_ent *mdk_sched_pick(struct mdk_sched *s, u64 now,
 	return NULL;
 }
 
+MDK_EXPORT(mdk_sched_pick);
+
 /**
  * mdk_sched_charge() - account operations that ran
  * @s: the scheduler
@@ -275,15 +321,19 @@ void mdk_sched_charge(struct mdk_sched *s, struct mdk_sched_ent *e,
 	e->deficit = max(e->deficit - cost, -MDK_SCHED_DEBT_MAX);
 	if (e->qos.max_bytes_per_s)
 		e->credit_b = max(e->credit_b -
-				  mdk_sched_cost_ns(bytes, e->qos.max_bytes_per_s),
+				  mdk_sched_cost_ns(bytes, e->qos.max_bytes_per_s,
+						    &e->rem_b),
 				  -MDK_SCHED_DEBT_MAX);
 	if (e->qos.max_ops_per_s)
 		e->credit_o = max(e->credit_o -
-				  mdk_sched_cost_ns(ops, e->qos.max_ops_per_s),
+				  mdk_sched_cost_ns(ops, e->qos.max_ops_per_s,
+						    &e->rem_o),
 				  -MDK_SCHED_DEBT_MAX);
 	e->stats.bytes += bytes;
 	e->stats.ops += ops;
 }
+
+MDK_EXPORT(mdk_sched_charge);
 
 /**
  * mdk_sched_ent_stats() - what an entity consumed
@@ -298,3 +348,5 @@ void mdk_sched_ent_stats(const struct mdk_sched_ent *e, u64 now,
 	if (e->throttled_since && now > e->throttled_since)
 		st->throttled_ns += now - e->throttled_since;
 }
+
+MDK_EXPORT(mdk_sched_ent_stats);

@@ -21,8 +21,12 @@
  * bytes/s costs B * 10^9 / R ns of credit; credit grows with real time and
  * holds at most %MDK_SCHED_BURST_NS. An entity whose credit in either
  * bucket is not positive is throttled: it is skipped (and earns no quantum)
- * until the credit is positive again. The policy is work conserving: while
- * any backlogged entity is not throttled, one is picked.
+ * until the credit is positive again; its turn ends, and like an idle
+ * entity it keeps its debt but not the rest of its quantum. The fraction of
+ * a nanosecond an operation costs below a whole one is carried to the next
+ * charge, so many small operations cost exactly their total. The policy is
+ * work conserving: while any backlogged entity is not throttled, one is
+ * picked.
  *
  * The unit is pure (STYLE.md rule 3): no locks, no allocation, time passed
  * in by the caller. Context for every function: the caller serialises all
@@ -31,6 +35,7 @@
 #ifndef _MDEVKIT_SCHED_H
 #define _MDEVKIT_SCHED_H
 
+#include <linux/bits.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
@@ -46,7 +51,7 @@
 /* Operations per second: at most this (one per nanosecond). */
 #define MDK_SCHED_OPS_MAX		1000000000ULL
 /* One charge counts at most this many bytes and operations. */
-#define MDK_SCHED_CHARGE_MAX		(1ULL << 40)
+#define MDK_SCHED_CHARGE_MAX		BIT_ULL(40)
 /* Deficit and credit go no lower than minus this (about 31 years in ns). */
 #define MDK_SCHED_DEBT_MAX		(1000000000LL * 1000000000LL)
 
@@ -85,6 +90,10 @@ struct mdk_sched_stats {
  * @deficit: DRR deficit, in cost units
  * @credit_b: byte bucket credit, in ns
  * @credit_o: operation bucket credit, in ns
+ * @rem_b: byte bucket cost below 1 ns carried over, in bytes * ns / s
+ *	(less than the byte limit)
+ * @rem_o: operation bucket cost below 1 ns carried over, in ops * ns / s
+ *	(less than the operation limit)
  * @stamp: when the buckets were last refilled, in ns
  * @throttled_since: when it was found throttled while active, or 0
  */
@@ -97,6 +106,8 @@ struct mdk_sched_ent {
 	s64 deficit;
 	s64 credit_b;
 	s64 credit_o;
+	u64 rem_b;
+	u64 rem_o;
 	u64 stamp;
 	u64 throttled_since;
 };

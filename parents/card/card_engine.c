@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * mdk_card engine: the card's "hardware". One thread per card polls the
- * TAIL of every enabled queue in the portal pages, which the VF's driver
- * writes through its passthrough mapping without any trap; executes the new
- * descriptors, fetched from the ring in the user's memory through VFIO DMA;
- * writes their completion records; advances HEAD; raises MSI-X.
+ * mdk_card engine: the card's "hardware". One worker thread per VF polls
+ * the TAIL of each of the VF's enabled queues in the portal pages, which
+ * the VF's driver writes through its passthrough mapping without any trap;
+ * when the card's engine is the VF's (mdev_core's device scheduler decides
+ * whose turn it is: docs/sched.md), it
+ * executes the new descriptors, fetched from the ring in the user's memory
+ * through VFIO DMA; writes their completion records; advances HEAD; raises
+ * MSI-X. A VF whose memory stalls holds up its own worker only.
  *
- * Polling backs off from 10 us to 1 ms while every queue is idle; with no
- * queue enabled on the card the thread sleeps until one is.
+ * Polling backs off from 10 us to 1 ms while the VF's queues are idle; with
+ * none of them enabled the worker sleeps until one is.
  *
  * Data moves between pinned pages (the VF's pin cache, card_pins.c), one
  * copy from the source pages to the destination pages: no bounce buffer. A
@@ -20,13 +23,13 @@
 #include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/signal.h>
 
 #include "card_priv.h"
 
 #define MDK_CARD_POLL_MIN_US	10
 #define MDK_CARD_POLL_MAX_US	1000
-/* Descriptors of one queue per pass, so that queues share the engine. */
-#define MDK_CARD_BATCH		64
 
 /**
  * mdk_card_portal_read() - a register of a queue's portal page
@@ -136,7 +139,6 @@ static u32 mdk_card_run(const struct mdk_card_desc *d, struct mdk_card_buf *src,
 static void mdk_card_exec(struct mdk_card_vf *vf, struct mdk_card_desc *d,
 			  struct mdk_card_comp *c)
 {
-	struct mdk_card *card = vf->card;
 	struct mdk_card_buf src = {}, dst = {};
 	bool need_src = d->opcode != MDK_CARD_OP_FILL;
 	bool need_dst = d->opcode == MDK_CARD_OP_COPY ||
@@ -152,10 +154,10 @@ static void mdk_card_exec(struct mdk_card_vf *vf, struct mdk_card_desc *d,
 	mdk_card_pins_enter(vf);
 	if (need_src)
 		ret = mdk_card_buf_get(vf, &src, d->src, d->len,
-				       card->src_pages);
+				       vf->src_pages);
 	if (!ret && need_dst)
 		ret = mdk_card_buf_get(vf, &dst, d->dst, d->len,
-				       card->dst_pages);
+				       vf->dst_pages);
 	if (!ret) {
 		c->result = mdk_card_run(d, &src, &dst);
 		c->bytes = d->len;
@@ -166,8 +168,11 @@ static void mdk_card_exec(struct mdk_card_vf *vf, struct mdk_card_desc *d,
 	mdk_card_pins_leave(vf);
 }
 
-/* One descriptor of queue @qi at its head: fetch, execute, complete. */
-static void mdk_card_one(struct mdk_card_vf *vf, unsigned int qi)
+/*
+ * One descriptor of queue @qi at its head: fetch, execute, complete.
+ * Returns the bytes it moved or read.
+ */
+static u32 mdk_card_one(struct mdk_card_vf *vf, unsigned int qi)
 {
 	struct mdk_card_queue *q = &vf->q[qi];
 	struct mdk_card_desc d = {};
@@ -202,92 +207,194 @@ static void mdk_card_one(struct mdk_card_vf *vf, unsigned int qi)
 	}
 	if ((d.flags & MDK_CARD_F_IRQ) && q->vector != MDK_CARD_NO_VECTOR)
 		mdk_vdev_raise(vf->vdev, q->vector);
+	return c.bytes;
+}
+
+/*
+ * Does queue @qi have a descriptor for the engine? A TAIL beyond the ring
+ * sets the queue's error (when @vf->exec is held: @set_error) and is
+ * ignored until the driver writes a good one.
+ */
+static bool mdk_card_q_pending(struct mdk_card_vf *vf, unsigned int qi,
+			       bool set_error)
+{
+	struct mdk_card_queue *q = &vf->q[qi];
+	u32 tail;
+
+	if (!READ_ONCE(q->enabled))
+		return false;
+	tail = mdk_card_portal_read(vf, qi, MDK_CARD_PORTAL_TAIL);
+	if (tail >= READ_ONCE(q->size)) {
+		if (set_error)
+			q->error = MDK_CARD_QERR_TAIL;
+		return false;
+	}
+	return READ_ONCE(q->head) != tail;
+}
+
+/* The next queue with a descriptor, round robin; or -1. @vf->exec held. */
+static int mdk_card_next_queue(struct mdk_card_vf *vf)
+{
+	unsigned int i, qi;
+
+	lockdep_assert_held(&vf->exec);
+	for (i = 0; i < vf->nq; i++) {
+		qi = (vf->next_q + i) % vf->nq;
+		if (mdk_card_q_pending(vf, qi, true)) {
+			vf->next_q = (qi + 1) % vf->nq;
+			return qi;
+		}
+	}
+	return -1;
+}
+
+/* Has the VF a descriptor for the engine? Marks queues with a bad TAIL. */
+static bool mdk_card_vf_pending(struct mdk_card_vf *vf)
+{
+	bool bad = false;
+	unsigned int qi;
+
+	for (qi = 0; qi < vf->nq; qi++) {
+		if (mdk_card_q_pending(vf, qi, false))
+			return true;
+		bad |= READ_ONCE(vf->q[qi].enabled) &&
+		       READ_ONCE(vf->q[qi].error) != MDK_CARD_QERR_TAIL &&
+		       mdk_card_portal_read(vf, qi, MDK_CARD_PORTAL_TAIL) >=
+		       READ_ONCE(vf->q[qi].size);
+	}
+	if (bad) {
+		mutex_lock(&vf->exec);
+		for (qi = 0; qi < vf->nq; qi++)
+			mdk_card_q_pending(vf, qi, true);
+		mutex_unlock(&vf->exec);
+	}
+	return false;
 }
 
 /**
- * mdk_card_vf_execute() - run a VF's enabled queues once
- * @vf: the VF
+ * mdk_card_granted() - the card's engine is a VF's: wake its worker
+ * @u: the VF's place at the engine
  *
- * Up to %MDK_CARD_BATCH descriptors per queue. A TAIL beyond the ring
- * sets the queue's error and is ignored until the driver writes a good one.
- *
- * Context: the engine thread; takes @vf->exec.
- * Return: true if a descriptor ran.
+ * Context: under the engine's lock, BHs off.
  */
-bool mdk_card_vf_execute(struct mdk_card_vf *vf)
+void mdk_card_granted(struct mdk_engine_user *u)
 {
-	unsigned int qi, n;
-	bool busy = false;
-	u32 tail;
-
-	mutex_lock(&vf->exec);
-	for (qi = 0; qi < vf->nq; qi++) {
-		struct mdk_card_queue *q = &vf->q[qi];
-
-		if (!q->enabled)
-			continue;
-		tail = mdk_card_portal_read(vf, qi, MDK_CARD_PORTAL_TAIL);
-		if (tail >= q->size) {
-			q->error = MDK_CARD_QERR_TAIL;
-			continue;
-		}
-		for (n = 0; q->head != tail && n < MDK_CARD_BATCH; n++)
-			mdk_card_one(vf, qi);
-		busy |= n;
-	}
-	mutex_unlock(&vf->exec);
-	return busy;
+	wake_up(&container_of(u, struct mdk_card_vf, eu)->grant);
 }
 
-static int mdk_card_engine(void *data)
+/* Waits until the VF owns the engine; false if the worker must stop. */
+static bool mdk_card_acquire(struct mdk_card_vf *vf)
 {
-	struct mdk_card *card = data;
-	unsigned int delay = MDK_CARD_POLL_MIN_US;
-	struct mdk_card_vf *vf;
-	bool busy;
+	while (!mdk_engine_request(&vf->eu)) {
+		wait_event_interruptible(vf->grant,
+					 mdk_engine_owns(&vf->eu) ||
+					 kthread_should_stop());
+		if (signal_pending(current))
+			flush_signals(current);
+		if (kthread_should_stop())
+			return false;
+	}
+	return true;
+}
 
+/*
+ * The VF owns the engine: run its descriptors, one queue after the other,
+ * charging each to the scheduler, until the scheduler gives the engine to
+ * another VF or the VF has nothing left.
+ */
+static void mdk_card_vf_execute(struct mdk_card_vf *vf)
+{
+	bool keep = true;
+	u32 bytes;
+	int qi;
+
+	mutex_lock(&vf->exec);
+	while (keep) {
+		qi = mdk_card_next_queue(vf);
+		if (qi < 0) {
+			mdk_engine_release(&vf->eu);
+			break;
+		}
+		bytes = mdk_card_one(vf, qi);
+		keep = mdk_engine_charge(&vf->eu, bytes, 1,
+					 mdk_card_next_queue(vf) >= 0 &&
+					 !kthread_should_stop());
+		cond_resched();
+	}
+	mutex_unlock(&vf->exec);
+}
+
+/*
+ * A VF's worker: polls the TAILs of the VF's enabled queues (backing off
+ * from 10 us to 1 ms while they are idle; sleeping while none is enabled),
+ * and runs their descriptors when the scheduler gives it the engine.
+ */
+static int mdk_card_worker(void *data)
+{
+	struct mdk_card_vf *vf = data;
+	unsigned int delay = MDK_CARD_POLL_MIN_US;
+
+	allow_kernel_signal(SIGKILL);	/* mdk_card_worker_kick() */
 	while (!kthread_should_stop()) {
-		if (!atomic_read(&card->nr_enabled)) {
-			wait_event_interruptible(card->wake,
-						 atomic_read(&card->nr_enabled) ||
+		if (signal_pending(current))
+			flush_signals(current);
+		if (!atomic_read(&vf->nr_enabled)) {
+			wait_event_interruptible(vf->wake,
+						 atomic_read(&vf->nr_enabled) ||
 						 kthread_should_stop());
 			delay = MDK_CARD_POLL_MIN_US;
 			continue;
 		}
-		busy = false;
-		mutex_lock(&card->lock);
-		list_for_each_entry(vf, &card->vfs, node)
-			busy |= mdk_card_vf_execute(vf);
-		mutex_unlock(&card->lock);
-		if (busy) {
-			delay = MDK_CARD_POLL_MIN_US;
-			cond_resched();
-		} else {
+		if (!mdk_card_vf_pending(vf)) {
 			usleep_range(delay, 2 * delay);
 			delay = min(2 * delay, MDK_CARD_POLL_MAX_US);
+			continue;
 		}
+		delay = MDK_CARD_POLL_MIN_US;
+		if (mdk_card_acquire(vf))
+			mdk_card_vf_execute(vf);
 	}
+	mdk_engine_release(&vf->eu);
 	return 0;
 }
 
 /**
- * mdk_card_engine_start() - start a card's engine thread
- * @card: the card
+ * mdk_card_worker_start() - start a VF's worker thread
+ * @vf: the VF, its entity added to the card's scheduler
+ * @name: the thread's name after "mdk_card/" (the mdev's)
  *
  * Return: 0 or the error of kthread_run().
  */
-int mdk_card_engine_start(struct mdk_card *card)
+int mdk_card_worker_start(struct mdk_card_vf *vf, const char *name)
 {
-	card->engine = kthread_run(mdk_card_engine, card, "mdk_card/%s",
-				   dev_name(card->dev));
-	return PTR_ERR_OR_ZERO(card->engine);
+	init_waitqueue_head(&vf->wake);
+	vf->worker = kthread_run(mdk_card_worker, vf, "mdk_card/%s", name);
+	return PTR_ERR_OR_ZERO(vf->worker);
 }
 
 /**
- * mdk_card_engine_stop() - stop it
- * @card: the card, with no VF left
+ * mdk_card_worker_kick() - abort the DMA a VF's worker is stuck in
+ * @vf: the VF
+ *
+ * A fault on the user's memory that nobody resolves (userfaultfd, FUSE)
+ * ends when the faulting task has a signal pending: the access fails, the
+ * descriptor completes with BAD_ADDRESS, and the worker lets go of the VF.
+ * Reset, close and unmap use this when the worker keeps them waiting; the
+ * worker drops the signal before it sleeps again.
  */
-void mdk_card_engine_stop(struct mdk_card *card)
+void mdk_card_worker_kick(struct mdk_card_vf *vf)
 {
-	kthread_stop(card->engine);
+	send_sig(SIGKILL, vf->worker, 1);
+}
+
+/**
+ * mdk_card_worker_stop() - stop it
+ * @vf: the VF, closed: no queue enabled
+ *
+ * Waits for the descriptor the worker is running, if any. Afterwards the
+ * VF is idle in the scheduler and does not own the engine.
+ */
+void mdk_card_worker_stop(struct mdk_card_vf *vf)
+{
+	kthread_stop(vf->worker);
 }

@@ -98,7 +98,7 @@ static const struct attribute_group mdk_card_group = {
 	.attrs = mdk_card_attrs,
 };
 
-/* Pools, types, sysfs, the engine, and the mdev parent. */
+/* Pools, types, sysfs, the engine's scheduler, and the mdev parent. */
 static int mdk_card_init(struct mdk_card *card, struct device *dev,
 			 unsigned int portals)
 {
@@ -113,7 +113,7 @@ static int mdk_card_init(struct mdk_card *card, struct device *dev,
 	card->dev = dev;
 	mutex_init(&card->lock);
 	INIT_LIST_HEAD(&card->vfs);
-	init_waitqueue_head(&card->wake);
+	mdk_engine_init(&card->engine);
 	card->pools.size[MDK_RES_BAR2] = portals;
 	card->pools.size[MDK_RES_QUEUE] = portals;
 	card->pools.size[MDK_RES_VECTOR] = portals;
@@ -134,18 +134,13 @@ static int mdk_card_init(struct mdk_card *card, struct device *dev,
 	ret = sysfs_create_group(&dev->kobj, &mdk_card_group);
 	if (ret)
 		return ret;
-	ret = mdk_card_engine_start(card);
-	if (ret)
-		goto err_group;
 	ret = mdk_register_parent_res(&card->parent, dev, &mdk_card_driver,
 				      card->typeps, MDK_CARD_NR_TYPES,
 				      &card->pools);
 	if (ret)
-		goto err_engine;
+		goto err_group;
 	return 0;
 
-err_engine:
-	mdk_card_engine_stop(card);
 err_group:
 	sysfs_remove_group(&dev->kobj, &mdk_card_group);
 	return ret;
@@ -155,7 +150,7 @@ err_group:
 static void mdk_card_exit(struct mdk_card *card)
 {
 	mdev_unregister_parent(&card->parent);
-	mdk_card_engine_stop(card);
+	mdk_engine_destroy(&card->engine);
 	sysfs_remove_group(&card->dev->kobj, &mdk_card_group);
 }
 

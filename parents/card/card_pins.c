@@ -117,6 +117,9 @@ void mdk_card_pins_unmap(struct mdk_card_vf *vf, u64 iova, u64 len)
 {
 	atomic_inc(&vf->unmapping);
 	smp_mb__after_atomic();	/* pairs with mdk_card_pins_enter() */
+	if (!wait_event_timeout(vf->idle, !atomic_read(&vf->inflight),
+				msecs_to_jiffies(MDK_CARD_KICK_MS)))
+		mdk_card_worker_kick(vf);	/* stuck in a fault */
 	wait_event(vf->idle, !atomic_read(&vf->inflight));
 	mdk_card_pins_drop(vf, iova >> PAGE_SHIFT,
 			   (iova + len - 1) >> PAGE_SHIFT);

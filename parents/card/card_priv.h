@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * mdk_card internals (docs/card.md): the card (card_main.c), its virtual
- * functions (card_vf.c), the engine that executes their queues
- * (card_engine.c) and the pure descriptor logic (card_desc.c).
+ * functions (card_vf.c), the workers that execute their queues
+ * (card_engine.c) at the card's engine (an mdev_core shared engine), the
+ * pin cache (card_pins.c) and the pure descriptor logic (card_desc.c).
  */
 #ifndef _MDK_CARD_PRIV_H
 #define _MDK_CARD_PRIV_H
@@ -13,6 +14,7 @@
 #include <linux/xarray.h>
 #include <mdevkit/card_regs.h>
 #include <mdevkit/mdev_core.h>
+#include <mdevkit/engine.h>
 #include <mdevkit/vfio_mdev.h>
 
 #include "card_desc.h"
@@ -20,6 +22,8 @@
 #define MDK_CARD_NR_TYPES	4	/* 1, 2, 4 and 8 queues per VF */
 /* Pages a VF keeps pinned at most (64 MiB); the cache is flushed then. */
 #define MDK_CARD_MAX_PINS	16384
+/* Reset, close or unmap kick a worker that kept them waiting this long. */
+#define MDK_CARD_KICK_MS	100
 /* Pages a descriptor's buffer may span: 1 MiB, unaligned. */
 #define MDK_CARD_MAX_PAGES	((MDK_CARD_MAX_LEN >> PAGE_SHIFT) + 1)
 
@@ -56,15 +60,23 @@ struct mdk_card_queue {
  * @ranges: BAR0 (the portal pages), BAR2 (control) layouts
  * @portal: kernel address of the first portal page (soft card), or NULL
  * @portal_io: its MMIO mapping (PCI card), or NULL
- * @exec: held by the engine while it executes this VF's queues, and by
+ * @exec: held by the VF's worker while it executes the VF's queues, and by
  *	anything that changes the queues' configuration
  * @q: the queues (under @exec)
+ * @next_q: the queue the worker serves next (under @exec)
+ * @worker: the VF's worker thread (card_engine.c)
+ * @wake: the worker sleeps here while no queue of the VF is enabled
+ * @nr_enabled: enabled queues of the VF
+ * @grant: the worker waits here for the card's engine
+ * @eu: the VF's place at the card's engine
  * @inflight: the engine is using this VF's pinned pages (card_pins.c)
  * @unmapping: the user is unmapping memory (card_pins.c)
  * @dropping: pins are being dropped (card_pins.c)
  * @idle: woken when @inflight, @unmapping or @dropping drops to 0
  * @pins: the pin cache: IOVA page number to its pinned page
  * @nr_pins: pages in @pins
+ * @src_pages: the worker's scratch for pinned source pages
+ * @dst_pages: and destination pages
  */
 struct mdk_card_vf {
 	struct mdk_card *card;
@@ -76,12 +88,20 @@ struct mdk_card_vf {
 	void __iomem *portal_io;
 	struct mutex exec;	/* see above */
 	struct mdk_card_queue q[MDK_CARD_MAX_QUEUES];
+	unsigned int next_q;
+	struct task_struct *worker;
+	wait_queue_head_t wake;
+	atomic_t nr_enabled;
+	wait_queue_head_t grant;
+	struct mdk_engine_user eu;
 	atomic_t inflight;
 	atomic_t unmapping;
 	atomic_t dropping;
 	wait_queue_head_t idle;
 	struct xarray pins;
 	atomic_long_t nr_pins;
+	struct page *src_pages[MDK_CARD_MAX_PAGES];
+	struct page *dst_pages[MDK_CARD_MAX_PAGES];
 };
 
 /**
@@ -95,14 +115,10 @@ struct mdk_card_vf {
  * @portal_phys: physical address of the portal space (PCI card), or 0
  * @portal_io: its kernel mapping (PCI card)
  * @portal_mem: the portal space (soft card), vmalloc()ed
- * @lock: guards @vfs and @used
+ * @lock: guards @vfs and @used; never held across a VF's DMA
  * @vfs: the VFs
  * @used: units handed out, per pool
- * @engine: the engine thread
- * @wake: the engine sleeps here when no queue is enabled
- * @nr_enabled: enabled queues on the card
- * @src_pages: the engine's scratch for pinned source pages
- * @dst_pages: and destination pages
+ * @engine: the card's engine, which the VFs' workers take turns at
  */
 struct mdk_card {
 	struct device *dev;
@@ -117,11 +133,7 @@ struct mdk_card {
 	struct mutex lock;	/* see above */
 	struct list_head vfs;
 	u32 used[MDK_RES_NR];
-	struct task_struct *engine;
-	wait_queue_head_t wake;
-	atomic_t nr_enabled;
-	struct page *src_pages[MDK_CARD_MAX_PAGES];
-	struct page *dst_pages[MDK_CARD_MAX_PAGES];
+	struct mdk_engine engine;
 };
 
 /* card_main.c */
@@ -132,9 +144,11 @@ int mdk_card_vf_probe(struct mdev_device *mdev);
 void mdk_card_vf_remove(struct mdev_device *mdev);
 
 /* card_engine.c */
-int mdk_card_engine_start(struct mdk_card *card);
-void mdk_card_engine_stop(struct mdk_card *card);
-bool mdk_card_vf_execute(struct mdk_card_vf *vf);
+int mdk_card_worker_start(struct mdk_card_vf *vf, const char *name);
+void mdk_card_worker_stop(struct mdk_card_vf *vf);
+void mdk_card_worker_kick(struct mdk_card_vf *vf);
+void mdk_card_granted(struct mdk_engine_user *u);
+void mdk_card_vf_lock_exec(struct mdk_card_vf *vf);
 u32 mdk_card_portal_read(struct mdk_card_vf *vf, unsigned int q,
 			 unsigned int reg);
 void mdk_card_portal_write(struct mdk_card_vf *vf, unsigned int q,

@@ -7,6 +7,7 @@
  * (vfio_mdev's). Register map: include/mdevkit/card_regs.h.
  */
 
+#include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/slab.h>
 #include <mdevkit/compat.h>
@@ -20,7 +21,7 @@ static void mdk_card_vf_quiesce(struct mdk_card_vf *vf)
 
 	for (qi = 0; qi < vf->nq; qi++) {
 		if (vf->q[qi].enabled)
-			atomic_dec(&vf->card->nr_enabled);
+			atomic_dec(&vf->nr_enabled);
 		vf->q[qi] = (struct mdk_card_queue){
 			.vector = MDK_CARD_NO_VECTOR,
 		};
@@ -29,11 +30,33 @@ static void mdk_card_vf_quiesce(struct mdk_card_vf *vf)
 	}
 }
 
+/**
+ * mdk_card_vf_lock_exec() - take @vf->exec from the VF's worker
+ * @vf: the VF
+ *
+ * For reset and close, which must not wait forever for a worker stuck in a
+ * fault of the user's memory: after %MDK_CARD_KICK_MS the worker is kicked
+ * out of it (mdk_card_worker_kick()).
+ */
+void mdk_card_vf_lock_exec(struct mdk_card_vf *vf)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(MDK_CARD_KICK_MS);
+
+	while (!mutex_trylock(&vf->exec)) {
+		if (time_after(jiffies, end)) {
+			mdk_card_worker_kick(vf);
+			mutex_lock(&vf->exec);
+			return;
+		}
+		usleep_range(1000, 2000);
+	}
+}
+
 static void mdk_card_vf_reset(struct mdk_vdev *vdev)
 {
 	struct mdk_card_vf *vf = mdk_vdev_priv(vdev);
 
-	mutex_lock(&vf->exec);
+	mdk_card_vf_lock_exec(vf);
 	mdk_card_vf_quiesce(vf);
 	mdk_card_pins_flush(vf);	/* the engine is out: nothing in flight */
 	mutex_unlock(&vf->exec);
@@ -57,8 +80,8 @@ static void mdk_card_q_enable(struct mdk_card_vf *vf, unsigned int qi)
 	mdk_card_portal_write(vf, qi, MDK_CARD_PORTAL_TAIL, 0);
 	mdk_card_portal_write(vf, qi, MDK_CARD_PORTAL_HEAD, 0);
 	q->enabled = true;
-	if (atomic_inc_return(&vf->card->nr_enabled) == 1)
-		wake_up(&vf->card->wake);
+	if (atomic_inc_return(&vf->nr_enabled) == 1)
+		wake_up(&vf->wake);
 }
 
 static void mdk_card_q_write(struct mdk_card_vf *vf, unsigned int qi,
@@ -71,7 +94,7 @@ static void mdk_card_q_write(struct mdk_card_vf *vf, unsigned int qi,
 			mdk_card_q_enable(vf, qi);
 		} else if (q->enabled) {
 			q->enabled = false;
-			atomic_dec(&vf->card->nr_enabled);
+			atomic_dec(&vf->nr_enabled);
 		}
 		return;
 	}
@@ -228,6 +251,7 @@ int mdk_card_vf_probe(struct mdev_device *mdev)
 	mutex_init(&vf->exec);
 	init_waitqueue_head(&vf->idle);
 	xa_init(&vf->pins);
+	init_waitqueue_head(&vf->grant);
 	portal_off = (unsigned long)g->start[MDK_RES_BAR2] * MDK_CARD_PORTAL_SIZE;
 	vf->ranges[0] = (struct mdk_vdev_range){
 		.offset = 0, .size = vf->nq * MDK_CARD_PORTAL_SIZE,
@@ -262,11 +286,19 @@ int mdk_card_vf_probe(struct mdev_device *mdev)
 	info.msix_bar = 2;
 	info.msix_table = MDK_CARD_MSIX_TABLE;
 	info.msix_pba = MDK_CARD_MSIX_PBA;
+	/* A VF's share of the engine grows with its queues (docs/sched.md). */
+	ret = mdk_engine_user_add(&card->engine, &vf->eu,
+				  MDK_SCHED_WEIGHT_DEFAULT * vf->nq,
+				  mdk_card_granted, &mdev->dev);
+	if (ret)
+		goto err_free;
+	ret = mdk_card_worker_start(vf, dev_name(&mdev->dev));
+	if (ret)
+		goto err_user;
 	vf->vdev = mdk_vdev_create(mdev, &info, &mdk_card_vf_ops, vf);
 	if (IS_ERR(vf->vdev)) {
 		ret = PTR_ERR(vf->vdev);
-		kfree(vf);
-		return ret;
+		goto err_worker;
 	}
 	mutex_lock(&card->lock);
 	list_add_tail(&vf->node, &card->vfs);
@@ -275,6 +307,14 @@ int mdk_card_vf_probe(struct mdev_device *mdev)
 	card->used[MDK_RES_VECTOR] += vf->nq;
 	mutex_unlock(&card->lock);
 	return 0;
+
+err_worker:
+	mdk_card_worker_stop(vf);
+err_user:
+	mdk_engine_user_del(&vf->eu);
+err_free:
+	kfree(vf);
+	return ret;
 }
 
 /**
@@ -282,7 +322,7 @@ int mdk_card_vf_probe(struct mdev_device *mdev)
  * @mdev: the mdev
  *
  * Waits until its user has closed it (vfio_mdev asks through REQ), which
- * stops its queues; then the engine lets go of it.
+ * stops its queues; then its worker stops.
  */
 void mdk_card_vf_remove(struct mdev_device *mdev)
 {
@@ -291,6 +331,8 @@ void mdk_card_vf_remove(struct mdev_device *mdev)
 	struct mdk_card *card = vf->card;
 
 	mdk_vdev_destroy(vdev);
+	mdk_card_worker_stop(vf);
+	mdk_engine_user_del(&vf->eu);
 	mutex_lock(&card->lock);
 	list_del(&vf->node);
 	card->used[MDK_RES_BAR2] -= vf->nq;
