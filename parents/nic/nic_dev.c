@@ -48,6 +48,12 @@ static void mdk_nic_vf_stop(struct mdk_nic_vf *vf)
 	vf->running = false;
 	spin_unlock_bh(&vf->rx_lock);
 	cancel_delayed_work_sync(&vf->work);
+	/*
+	 * Out of the transmit engine's queue, then once more without the work
+	 * its grant may have queued in between (which found it stopped).
+	 */
+	mdk_engine_release(&vf->txu);
+	cancel_delayed_work_sync(&vf->work);
 	/* After the worker: it may have put a frame back. */
 	mdk_nic_vf_purge(vf);
 	mdk_nic_rep_carrier(vf);
@@ -612,6 +618,12 @@ int mdk_nic_vf_probe(struct mdev_device *mdev)
 	info.msix_pba = MDK_NIC_MSIX_PBA;
 	info.nr_vendor_caps = ARRAY_SIZE(vf->vcaps);
 	info.vendor_caps = vf->vcaps;
+	/* A function's share of transmit grows with its pairs (docs/sched.md). */
+	ret = mdk_engine_user_add(&nic->tx, &vf->txu,
+				  MDK_SCHED_WEIGHT_DEFAULT * vf->pairs,
+				  mdk_nic_tx_granted, &mdev->dev);
+	if (ret)
+		goto err_index;
 	mdk_nic_vf_reset_state(vf);
 
 	/* The representor first: the device's datapath needs it. */
@@ -619,7 +631,7 @@ int mdk_nic_vf_probe(struct mdev_device *mdev)
 	if (IS_ERR(vf->rep)) {
 		ret = PTR_ERR(vf->rep);
 		vf->rep = NULL;
-		goto err_index;
+		goto err_user;
 	}
 	vf->vdev = mdk_vdev_create(mdev, &info, &mdk_nic_vf_ops, vf);
 	if (IS_ERR(vf->vdev)) {
@@ -640,6 +652,8 @@ err_vdev:
 	mdk_vdev_destroy(vf->vdev);
 err_rep:
 	mdk_nic_rep_destroy(vf);
+err_user:
+	mdk_engine_user_del(&vf->txu);
 err_index:
 	ida_free(&nic->indices, vf->index);
 err_free:
@@ -664,6 +678,7 @@ void mdk_nic_vf_remove(struct mdev_device *mdev)
 	mdk_vdev_destroy(vdev);
 	mdk_nic_rep_destroy(vf);
 	mdk_nic_vf_stop(vf);
+	mdk_engine_user_del(&vf->txu);
 	mutex_lock(&nic->lock);
 	nic->used[MDK_RES_QUEUE] -= vf->nvqs;
 	nic->used[MDK_RES_VECTOR] -= mdk_nic_nvectors(vf);

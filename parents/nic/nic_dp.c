@@ -82,7 +82,7 @@ static int mdk_nic_finish(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 
 /* The guest transmits: each chain is one frame for the representor. */
 static int mdk_nic_tx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
-		      unsigned int qi, bool *more)
+		      unsigned int qi, bool *more, u64 *bytes, u64 *frames)
 {
 	struct mdk_nic_q *q = &vf->q[qi];
 	struct mdk_nic_chain *c = vf->chain;
@@ -137,6 +137,8 @@ static int mdk_nic_tx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 		mdk_nic_stat(vf, &vf->stats.rx_packets, &vf->stats.rx_bytes,
 			     len);
 		netif_rx(skb);
+		*bytes += len;
+		(*frames)++;
 done:
 		q->vq.last_avail++;
 		ret = mdk_nic_vq_push(&q->vq, m, c->head, 0);
@@ -336,6 +338,38 @@ static int mdk_nic_ctrl(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m)
 	return n ? mdk_nic_finish(vf, m, qi) : 0;
 }
 
+/*
+ * Has a transmit queue (of any pair) frames the driver made available, or
+ * a ring mdk_nic_tx() must find broken?
+ */
+static bool mdk_nic_tx_pending(struct mdk_nic_vf *vf,
+			       const struct mdk_nic_mem *m)
+{
+	unsigned int p;
+	u16 pending;
+
+	for (p = 0; p < mdk_nic_max_pairs(vf); p++) {
+		struct mdk_nic_q *q = &vf->q[2 * p + 1];
+
+		/* Pairs with the release in mdk_nic_enable_queue(). */
+		if (smp_load_acquire(&q->enabled) &&
+		    (mdk_nic_vq_avail(&q->vq, m, &pending) || pending))
+			return true;
+	}
+	return false;
+}
+
+/**
+ * mdk_nic_tx_granted() - the transmit engine is a function's: run its work
+ * @u: the function's place at the engine
+ *
+ * Context: under the engine's lock, BHs off.
+ */
+void mdk_nic_tx_granted(struct mdk_engine_user *u)
+{
+	mdk_nic_dp_kick(container_of(u, struct mdk_nic_vf, txu));
+}
+
 /**
  * mdk_nic_dp_work() - the datapath of one function
  * @work: its work item
@@ -350,9 +384,10 @@ void mdk_nic_dp_work(struct work_struct *work)
 	struct mdk_nic_vf *vf = container_of(to_delayed_work(work),
 					     struct mdk_nic_vf, work);
 	struct mdk_nic_mem m = { .rw = mdk_nic_mem_rw, .ctx = vf };
+	bool more = false, txmore = false, tx, entered;
 	unsigned int p, pairs, i;
-	bool more = false, entered;
 	u32 before = 0, after = 0;
+	u64 bytes = 0, frames = 0;
 	int ret = 0;
 
 	if (!READ_ONCE(vf->running))
@@ -362,14 +397,21 @@ void mdk_nic_dp_work(struct work_struct *work)
 		before += vf->q[i].vq.last_avail;
 	if (vf->features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ))
 		ret = mdk_nic_ctrl(vf, &m);
+	/* Transmitting takes the NIC's transmit engine, in turns. */
+	tx = mdk_nic_tx_pending(vf, &m) && mdk_engine_request(&vf->txu);
 	pairs = READ_ONCE(vf->active_pairs);
 	for (p = 0; p < mdk_nic_max_pairs(vf) && !ret; p++) {
 		/* Transmit queues of inactive pairs still drain. */
-		ret = mdk_nic_tx(vf, &m, 2 * p + 1, &more);
+		if (tx)
+			ret = mdk_nic_tx(vf, &m, 2 * p + 1, &txmore, &bytes,
+					 &frames);
 		if (!ret && p < pairs)
 			ret = mdk_nic_rx(vf, &m, p, &more);
 	}
 	mdk_vdev_dma_exit(vf->vdev, entered);
+	/* Its turn over, the engine kicks this work when the next comes. */
+	if (tx && mdk_engine_charge(&vf->txu, bytes, frames, txmore && !ret))
+		more |= txmore;
 	if (ret) {
 		mdk_nic_vf_needs_reset(vf);
 		return;

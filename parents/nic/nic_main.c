@@ -137,6 +137,7 @@ static int mdk_nic_probe(struct platform_device *pdev)
 	nic->notify_pt = mdk_nic_new_pt;
 	mutex_init(&nic->lock);
 	ida_init(&nic->indices);
+	mdk_engine_init(&nic->tx);
 	nic->pools.size[MDK_RES_QUEUE] = MDK_NIC_QUEUES;
 	nic->pools.size[MDK_RES_VECTOR] = MDK_NIC_VECTORS;
 	nic->pools.size[MDK_RES_BAR2] = MDK_NIC_NOTIFY_PAGES;
@@ -171,6 +172,7 @@ static void mdk_nic_remove(struct platform_device *pdev)
 	struct mdk_nic *nic = platform_get_drvdata(pdev);
 
 	mdev_unregister_parent(&nic->parent);
+	mdk_engine_destroy(&nic->tx);
 	sysfs_remove_group(&pdev->dev.kobj, &mdk_nic_group);
 	ida_destroy(&nic->indices);
 }

@@ -24,6 +24,7 @@
 #include <linux/spinlock.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
+#include <mdevkit/engine.h>
 #include <mdevkit/mdev_core.h>
 #include <mdevkit/vfio_mdev.h>
 
@@ -127,6 +128,7 @@ struct mdk_nic;
  * @tx_dropped: frames for the guest dropped: no buffers, not running,
  *	too long, or reset
  * @rx_dropped: frames from the guest dropped: malformed or too long
+ * @txu: its place at the NIC's transmit engine
  * @chain: the worker's chain buffer (too big for the stack)
  * @chain2: a second one, for merged receive buffers
  * @mrg_head: heads of the chains one received frame takes
@@ -168,6 +170,7 @@ struct mdk_nic_vf {
 	struct mdk_nic_stats stats;
 	atomic_long_t tx_dropped;
 	atomic_long_t rx_dropped;
+	struct mdk_engine_user txu;
 	struct mdk_nic_chain *chain;
 	struct mdk_nic_chain *chain2;
 	u16 mrg_head[MDK_NIC_VQ_MAX_SIZE];
@@ -187,6 +190,8 @@ struct mdk_nic_vf {
  * @used: units of each pool in use
  * @indices: representor indices in use
  * @notify_pt: its functions' notify pages are passed through
+ * @tx: its transmit engine: the functions' transmit queues take turns at
+ *	it, as the device scheduler decides (docs/sched.md)
  */
 struct mdk_nic {
 	struct device *dev;
@@ -200,6 +205,7 @@ struct mdk_nic {
 	u32 used[MDK_RES_NR];
 	struct ida indices;
 	bool notify_pt;
+	struct mdk_engine tx;
 };
 
 /* nic_main.c */
@@ -216,6 +222,7 @@ bool mdk_nic_vf_link_up(struct mdk_nic_vf *vf);
 /* nic_dp.c */
 void mdk_nic_dp_work(struct work_struct *work);
 void mdk_nic_dp_kick(struct mdk_nic_vf *vf);
+void mdk_nic_tx_granted(struct mdk_engine_user *u);
 void mdk_nic_dp_raise(struct mdk_nic_vf *vf, unsigned int qi);
 netdev_tx_t mdk_nic_dp_to_guest(struct mdk_nic_vf *vf, struct sk_buff *skb);
 
