@@ -274,14 +274,31 @@ static void snap_take(struct __fixture_type_sched *self, unsigned int n,
 	}
 }
 
-/* Measures the @n flows over @secs after a warm-up. */
+/*
+ * Measures the @n flows over @secs after a warm-up: up to three windows,
+ * until one in which every flow's queue stayed busy (a queue the test let
+ * run dry measures the test's threads, not the scheduler).
+ */
 static void measure(struct __fixture_type_sched *self, unsigned int n,
 		    double secs, struct snap *a, struct snap *b)
 {
+	long dry[NFLOWS];
+	unsigned int i, k;
+	bool busy;
+
 	usleep(WARMUP_US);
-	snap_take(self, n, a);
-	usleep(secs * 1e6);
-	snap_take(self, n, b);
+	for (k = 0; k < 3; k++) {
+		for (i = 0; i < n; i++)
+			dry[i] = self->f[i].dry;
+		snap_take(self, n, a);
+		usleep(secs * 1e6);
+		snap_take(self, n, b);
+		busy = true;
+		for (i = 0; i < n; i++)
+			busy &= self->f[i].dry == dry[i];
+		if (busy)
+			return;
+	}
 }
 
 /*
@@ -688,16 +705,21 @@ TEST_F_TIMEOUT(sched, small_copy_waits_about_one_big_copy_next_to_a_flood, 180)
 	log_lat(_metadata, "B's 64-byte copies alone", lat, LAT_N);
 	one_at_a_time(_metadata, &self->f[0], MIB, 8, t1m);
 	log_lat(_metadata, "A's 1 MiB copy alone (t1m)", t1m, 8);
-	bound = 4 * t1m[4] + 0.020;
-	flow_go(_metadata, &self->f[0], MIB, DEPTH);
+	bound = 4 * t1m[4] + 0.030;
+	/*
+	 * 64 in flight: served in arrival order, B would wait for up to 64
+	 * of A's copies; with the scheduler, for about one.
+	 */
+	flow_go(_metadata, &self->f[0], MIB, DEPTH_SHARES);
 	usleep(WARMUP_US);
 	before = self->f[0].done;
 	one_at_a_time(_metadata, &self->f[1], 64, LAT_N, lat);
 	TH_LOG("A completed %ld 1 MiB copies meanwhile", self->f[0].done - before);
 	log_lat(_metadata, "B's 64-byte copies next to A's flood", lat, LAT_N);
-	TH_LOG("bound 4 * t1m (median %.2f ms) + 20 ms = %.2f ms",
+	TH_LOG("bound on the 99th percentile: 4 * t1m (median %.2f ms) + 30 ms = %.2f ms (the maximum also holds the host's preemptions of the VM)",
 	       t1m[4] * 1e3, bound * 1e3);
-	EXPECT_GE(bound, lat[LAT_N - 1]);
+	EXPECT_GE(bound, lat[LAT_N * 99 / 100 - 1]);
+	EXPECT_GE(16 * t1m[4] + 0.050, lat[LAT_N - 1]);
 	/* A was flooding all along. */
 	EXPECT_LT(LAT_N / 10, self->f[0].done - before);
 	EXPECT_EQ(0, self->f[0].errors);
