@@ -536,10 +536,23 @@ static double check_rate(struct __test_metadata *_metadata, double d,
 	return got;
 }
 
+/* Flow 0 was held back by its limit for part of [a, b], and no longer. */
+static void check_throttled(struct __test_metadata *_metadata,
+			    struct __fixture_type_sched *self,
+			    const struct snap *a, const struct snap *b)
+{
+	double dt = b->t - a->t, thr = (b->thr[0] - a->thr[0]) / 1e9;
+
+	TH_LOG("throttled %.2f s of %.2f s", thr, dt);
+	EXPECT_LT(0.1 * dt, thr);
+	EXPECT_GE(dt + 0.1, thr);
+	EXPECT_EQ(0, self->f[0].errors);
+}
+
 TEST_F_TIMEOUT(sched, byte_rate_limit_holds_and_throttled_ns_grows, 120)
 {
 	struct snap a, b;
-	double dt, thr;
+	double dt;
 
 	flow_create(_metadata, self, 0, "1q", 1);
 	ASSERT_EQ(0, qos_set(self->f[0].uuid, "max_bytes_per_s", "16777216"));
@@ -550,17 +563,13 @@ TEST_F_TIMEOUT(sched, byte_rate_limit_holds_and_throttled_ns_grows, 120)
 		   "bytes at max_bytes_per_s 16 MiB/s");
 	check_rate(_metadata, (double)(b.done[0] - a.done[0]) * 64 * KIB, dt,
 		   16.0 * MIB, "  by completions");
-	thr = (b.thr[0] - a.thr[0]) / 1e9;
-	TH_LOG("throttled %.2f s of %.2f s", thr, dt);
-	EXPECT_LT(0.1 * dt, thr);
-	EXPECT_GE(dt + 0.1, thr);
-	EXPECT_EQ(0, self->f[0].errors);
+	check_throttled(_metadata, self, &a, &b);
 }
 
 TEST_F_TIMEOUT(sched, op_rate_limit_holds_and_throttled_ns_grows, 120)
 {
 	struct snap a, b;
-	double dt, thr, ratio;
+	double dt, ratio;
 
 	flow_create(_metadata, self, 0, "1q", 1);
 	/* What the card does unlimited here: the debug kernel under TCG
@@ -584,11 +593,7 @@ TEST_F_TIMEOUT(sched, op_rate_limit_holds_and_throttled_ns_grows, 120)
 	ratio = (b.bytes[0] - a.bytes[0]) / (64.0 * (b.ops[0] - a.ops[0]));
 	EXPECT_GE(1.05, ratio);
 	EXPECT_LE(0.95, ratio);
-	thr = (b.thr[0] - a.thr[0]) / 1e9;
-	TH_LOG("throttled %.2f s of %.2f s", thr, dt);
-	EXPECT_LT(0.1 * dt, thr);
-	EXPECT_GE(dt + 0.1, thr);
-	EXPECT_EQ(0, self->f[0].errors);
+	check_throttled(_metadata, self, &a, &b);
 }
 
 TEST_F_TIMEOUT(sched, limited_vf_leaves_the_rest_to_an_unlimited_one, 120)
