@@ -101,6 +101,7 @@ void mdk_engine_init(struct mdk_engine *e)
 {
 	spin_lock_init(&e->lock);
 	mdk_sched_init(&e->sched);
+	e->sched.quantum = MDK_ENGINE_QUANTUM;
 	e->owner = NULL;
 	timer_setup(&e->timer, mdk_engine_timer, 0);
 }

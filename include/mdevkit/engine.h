@@ -30,6 +30,13 @@
 #include <mdevkit/sched.h>
 
 #define MDK_ENGINE_STALL_MS	50
+/*
+ * The quantum of a user of the default weight. A turn that passes to
+ * another user costs that user's thread a wake-up (up to milliseconds in a
+ * loaded VM): turns of 256 KiB, four 64 KiB copies, amortise it; the
+ * latency bound grows by as much (docs/sched.md).
+ */
+#define MDK_ENGINE_QUANTUM	(256 * 1024)
 
 struct device;
 struct kobject;
