@@ -598,8 +598,10 @@ TEST_F_TIMEOUT(sched, op_rate_limit_holds_and_throttled_ns_grows, 120)
 
 TEST_F_TIMEOUT(sched, limited_vf_leaves_the_rest_to_an_unlimited_one, 120)
 {
+	unsigned long long limit;
 	struct snap a, b;
 	double alone, lim, rest, dt;
+	char val[32];
 
 	flow_create(_metadata, self, 0, "1q", 1);
 	flow_create(_metadata, self, 1, "1q", 1);
@@ -608,12 +610,15 @@ TEST_F_TIMEOUT(sched, limited_vf_leaves_the_rest_to_an_unlimited_one, 120)
 	measure(self, 2, 2, &a, &b);
 	alone = (b.bytes[1] - a.bytes[1]) / (b.t - a.t);
 	TH_LOG("VF1 alone: %.1f MiB/s", alone / MIB);
-	ASSERT_EQ(0, qos_set(self->f[0].uuid, "max_bytes_per_s", "16777216"));
+	/* A fifth of it (the debug kernel's card does little more than 16 MiB/s). */
+	limit = (unsigned long long)(alone / 5);
+	snprintf(val, sizeof(val), "%llu", limit);
+	ASSERT_EQ(0, qos_set(self->f[0].uuid, "max_bytes_per_s", val));
 	flow_go(_metadata, &self->f[0], 64 * KIB, DEPTH);
 	measure(self, 2, 3, &a, &b);
 	dt = b.t - a.t;
-	lim = check_rate(_metadata, b.bytes[0] - a.bytes[0], dt, 16.0 * MIB,
-			 "VF0 limited to 16 MiB/s");
+	lim = check_rate(_metadata, b.bytes[0] - a.bytes[0], dt, limit,
+			 "VF0 limited to a fifth of that");
 	rest = (b.bytes[1] - a.bytes[1]) / dt;
 	TH_LOG("VF1 unlimited next to it: %.1f MiB/s (%.0f%% of alone), throttled %llu ns",
 	       rest / MIB, 100 * rest / alone,
