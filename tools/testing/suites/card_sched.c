@@ -52,6 +52,8 @@
  * the threads' wake-ups instead (100:300 came out as 35:65 with 16).
  */
 #define DEPTH_SHARES	64
+/* Copies of the share tests: 64 of them keep a 6.12 card busy ~30 ms. */
+#define SHARE_LEN	(256 * KIB)
 #define KIB		1024
 #define MIB		(1024 * 1024)
 #define DATA		(2 * MIB + 64 * KIB)	/* 1 MiB src + 1 MiB dst */
@@ -504,7 +506,7 @@ static void shares(struct __test_metadata *_metadata,
 		set_weight(_metadata, &self->f[i], w[i]);
 	}
 	for (i = 0; i < n; i++)
-		flow_go(_metadata, &self->f[i], 64 * KIB, DEPTH_SHARES);
+		flow_go(_metadata, &self->f[i], SHARE_LEN, DEPTH_SHARES);
 	/*
 	 * Up to three windows: one the host disturbed (the other VM of the
 	 * check taking the cores, the card's rate falling 5x in a window on
@@ -545,7 +547,7 @@ TEST_F_TIMEOUT(sched, weight_changed_under_load_takes_effect, 120)
 		set_weight(_metadata, &self->f[i], 100);
 	}
 	for (i = 0; i < 2; i++)
-		flow_go(_metadata, &self->f[i], 64 * KIB, DEPTH_SHARES);
+		flow_go(_metadata, &self->f[i], SHARE_LEN, DEPTH_SHARES);
 	measure(self, 2, 2, &a, &b);
 	check_shares(_metadata, self, w1, 2, &a, &b, "weights 100:100");
 	set_weight(_metadata, &self->f[1], 400);
@@ -653,8 +655,8 @@ TEST_F_TIMEOUT(sched, limited_vf_leaves_the_rest_to_an_unlimited_one, 120)
 	measure(self, 2, 2, &a, &b);
 	alone = (b.bytes[1] - a.bytes[1]) / (b.t - a.t);
 	TH_LOG("VF1 alone: %.1f MiB/s", alone / MIB);
-	/* A fifth of it (the debug kernel's card does little more than 16 MiB/s). */
-	limit = (unsigned long long)(alone / 5);
+	/* 16 MiB/s, or a fifth of it (the debug kernel's card does ~25-50). */
+	limit = (unsigned long long)(alone / 5 < 16.0 * MIB ? alone / 5 : 16.0 * MIB);
 	snprintf(val, sizeof(val), "%llu", limit);
 	ASSERT_EQ(0, qos_set(self->f[0].uuid, "max_bytes_per_s", val));
 	flow_go(_metadata, &self->f[0], 64 * KIB, DEPTH);
