@@ -4,9 +4,9 @@
  * the TAIL of each of the VF's enabled queues in the portal pages, which
  * the VF's driver writes through its passthrough mapping without any trap;
  * when the card's engine is the VF's (mdev_core's device scheduler decides
- * whose turn it is: docs/sched.md), it
- * executes the new descriptors, fetched from the ring in the user's memory
- * through VFIO DMA; writes their completion records; advances HEAD; raises
+ * whose turn it is: docs/sched.md), it executes the new descriptors,
+ * fetched from the ring in the user's memory through the VF's pin cache;
+ * writes their completion records the same way; advances HEAD; raises
  * MSI-X. A VF whose memory stalls holds up its own worker only.
  *
  * Polling backs off from 10 us to 1 ms while the VF's queues are idle; with
