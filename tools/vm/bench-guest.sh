@@ -57,16 +57,44 @@ echo $u >/sys/devices/platform/mdk_minimal/mdev_supported_types/mdk_minimal-1/cr
 echo 1 >/sys/bus/mdev/devices/$u/remove
 rmmod mdk_minimal mdk_vfiotest
 
-# mdk_card: copy throughput of a software card's VFs (docs/card.md).
-modprobe mdk_card soft=1
+# mdk_card: copy throughput of a software card's VFs (docs/card.md), the
+# shares of VFs of different weights that saturate it, and a small copy's
+# latency next to a flood; the last two again with the card's scheduler
+# off (sched=0), when the module has that parameter.
 u2=00000b0e-0000-4000-8000-000000000002
+u3=00000b0e-0000-4000-8000-000000000003
+u4=00000b0e-0000-4000-8000-000000000004
 types=/sys/devices/platform/mdk_card.0/mdev_supported_types
-echo $u >$types/mdk_card-1q/create
-echo $u2 >$types/mdk_card-1q/create
+card_vfs() {
+	for v in $u $u2 $u3 $u4; do
+		if [ "$1" = create ]; then
+			echo $v >$types/mdk_card-1q/create
+		else
+			echo 1 >/sys/bus/mdev/devices/$v/remove
+		fi
+	done
+}
+card_sched() {
+	./mdk_bench_card fair soft $u:100 $u2:300
+	./mdk_bench_card fair soft $u:100 $u2:200 $u3:300 $u4:400
+	./mdk_bench_card lat soft $u $u2
+}
+modprobe mdk_card soft=1
+card_vfs create
 ./mdk_bench_card soft $u $u2
-echo 1 >/sys/bus/mdev/devices/$u/remove
-echo 1 >/sys/bus/mdev/devices/$u2/remove
-rmmod mdk_card vfio_mdev mdev_core
+card_sched
+card_vfs remove
+rmmod mdk_card
+if modinfo -p mdk_card | grep -q '^sched:' && modprobe mdk_card soft=1 sched=0; then
+	echo "mdk_card reloaded with sched=$(cat /sys/module/mdk_card/parameters/sched)"
+	card_vfs create
+	card_sched
+	card_vfs remove
+	rmmod mdk_card
+else
+	echo "BENCH-CARD-NOSCHED no sched parameter in this mdk_card: the runs without the scheduler are left out"
+fi
+rmmod vfio_mdev mdev_core
 
 # mdk_nic: frames between a userspace virtio-net driver and the
 # representor, one pair and two, and a veth pair driven the same way
