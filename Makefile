@@ -14,8 +14,9 @@
 #                             bed kernel; ends "N passed, N failed"
 #   make vm-run CMD='...' [KVER=6.12|6.1|debug] [EXTRA=dir] [TIMEOUT=s]
 #   make vm-shell [KVER=...]  interactive VM
-#   make bench [KVER=...]     create+remove cost, mdev_core vs the kernel's
-#                             mdev.ko, in one VM run (tools/vm/bench.sh)
+#   make bench [KVER=...]     mdev_core vs mdev.ko, vfio_mdev, the card, the
+#                             NIC, in one VM run (tools/vm/bench.sh); tables
+#                             and plots in build/bench/report.md
 #   make kunit                KUnit suites on UML
 #   make fuzz [SECONDS=600] [KVER=debug] [SEED=N] [AVOID=known1,...]
 #                             the vfio_mdev/card fuzzer (docs/fuzz.md)
