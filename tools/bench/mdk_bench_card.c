@@ -202,8 +202,9 @@ static int one_vf(const char *label, const char *uuid, int vfs, int quiet)
 #define MAX_VFS		8
 #define MDEVS		"/sys/bus/mdev/devices"
 
-/* Each field has one writer: the child, or (stop) the parent. */
+/* Each field has one writer: the child, or (go, stop) the parent. */
 struct flow {
+	int go;
 	int stop;
 	int state;	/* 1 running, -1 failed to start */
 	long done;	/* completions with SUCCESS */
@@ -241,6 +242,11 @@ static int flow_run(struct flow *f, const char *uuid, uint32_t len)
 	struct mdk_card_desc d = { .opcode = MDK_CARD_OP_COPY, .len = len };
 	struct mdkcard_vf vf;
 
+	while (!READ_ONCE(f->go)) {
+		if (READ_ONCE(f->stop))
+			return 0;
+		usleep(10000);
+	}
 	if (mdkcard_open(&vf, uuid, 2 << 20) || mdkcard_start(&vf, 0)) {
 		fprintf(stderr, "open %s failed\n", uuid);
 		WRITE_ONCE(f->state, -1);
@@ -267,8 +273,11 @@ static int flow_run(struct flow *f, const char *uuid, uint32_t len)
 	return 0;
 }
 
-/* Starts a flow on @uuid in a child; its pid once it runs, or -1. */
-static pid_t flow_start(struct flow *f, const char *uuid, uint32_t len)
+/*
+ * Forks the child of a flow on @uuid, which opens the VF when told to go:
+ * no VF is open across a fork (its DMA area is private memory). Its pid.
+ */
+static pid_t flow_fork(struct flow *f, const char *uuid, uint32_t len)
 {
 	pid_t pid;
 
@@ -276,9 +285,18 @@ static pid_t flow_start(struct flow *f, const char *uuid, uint32_t len)
 	pid = fork();
 	if (!pid)
 		_exit(flow_run(f, uuid, len));
-	while (pid > 0 && !READ_ONCE(f->state))
+	return pid;
+}
+
+/* Lets a forked flow go; 0 once it runs, -1 if it did not start in 20 s. */
+static int flow_go(struct flow *f)
+{
+	double end = now() + 20;
+
+	WRITE_ONCE(f->go, 1);
+	while (!READ_ONCE(f->state) && now() < end)
 		usleep(10000);
-	return READ_ONCE(f->state) == 1 ? pid : -1;
+	return READ_ONCE(f->state) == 1 ? 0 : -1;
 }
 
 static int flow_stop(struct flow *f, pid_t pid)
@@ -417,10 +435,12 @@ static int fair_main(const char *label, int n, char **arg)
 			return 1;
 		}
 	}
-	for (i = 0; i < n && !ret; i++) {
-		pid[i] = flow_start(&f[i], uuid[i], FAIR_LEN);
-		ret = pid[i] < 0;
+	for (i = 0; i < n; i++) {
+		pid[i] = flow_fork(&f[i], uuid[i], FAIR_LEN);
+		ret |= pid[i] < 0;
 	}
+	for (i = 0; i < n && !ret; i++)
+		ret = flow_go(&f[i]);
 	if (!ret) {
 		fair_measure(uuid, f, n, &a, &b);
 		fair_print(label, w, n, &a, &b);
@@ -533,18 +553,21 @@ static int lat_main(const char *label, const char *flood, const char *probe)
 	/* Equal weights (a fair run may have left others); none if sched=0. */
 	qos_set_weight(flood, 100);
 	qos_set_weight(probe, 100);
+	pid = flow_fork(f, flood, FLOOD_LEN);
 	if (mdkcard_open(&vf, probe, 2 << 20) || mdkcard_start(&vf, 0)) {
 		fprintf(stderr, "open %s failed\n", probe);
-		return 1;
+		ret = 1;
+		goto out;
 	}
-	if (one_at_a_time(&vf, 64, 10, lat) || one_at_a_time(&vf, 64, n, lat) ||
-	    lat_t1m(flood, t1m))
-		return 1;
+	ret = pid < 0 || one_at_a_time(&vf, 64, 10, lat) ||
+	      one_at_a_time(&vf, 64, n, lat) || lat_t1m(flood, t1m);
+	if (ret)
+		goto out;
 	lat_print(label, "alone", lat, n, -1);
 	lat_print(label, "t1m", t1m, 8, -1);
-	pid = flow_start(f, flood, FLOOD_LEN);
-	if (pid < 0)
-		return 1;
+	ret = flow_go(f);
+	if (ret)
+		goto out;
 	usleep(500000);
 	before = READ_ONCE(f->done);
 	t0 = now();
@@ -552,6 +575,7 @@ static int lat_main(const char *label, const char *flood, const char *probe)
 	if (!ret)
 		lat_print(label, "flood", lat, n, (READ_ONCE(f->done) - before) *
 			  (double)FLOOD_LEN / (now() - t0) / 1e6);
+out:
 	ret |= flow_stop(f, pid);
 	mdkcard_close(&vf);
 	fflush(stdout);
