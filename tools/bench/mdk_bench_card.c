@@ -10,6 +10,7 @@
  *               (two processes; R is their sum)
  *   desc        64-byte COPY descriptors per second
  *   memcpy      memcpy() of the same sizes in this process (MB/s)
+ *   inflight    INFLIGHT, the descriptors in flight of "copy" (size=0)
  *   idle_cpu    the card engine's CPU time over 2 s with a queue enabled
  *               and idle, in percent of one CPU (size=0)
  * Each for about MDK_BENCH_SECONDS (default 0.5), best of MDK_BENCH_ROUNDS
@@ -22,8 +23,9 @@
  * bytes its qos/bytes counted over 4 x MDK_BENCH_SECONDS (after 0.5 s of
  * warm-up; again, up to three windows, while a child found its queue
  * empty). Prints per VF "BENCH-CARD-FAIR LABEL sched=S vfs=N vf=I
- * weight=W want=SHARE got=SHARE got_c=SHARE mbps=R dry=D" (got: by
- * qos/bytes; got_c: by the completions the children counted).
+ * weight=W want=SHARE got=SHARE got_c=SHARE by=qos|completions mbps=R
+ * dry=D" (got: by qos/bytes, or by completions where qos/bytes counted
+ * nothing; got_c: by the completions the children counted).
  *
  *   mdk_bench_card lat LABEL FLOOD_UUID PROBE_UUID
  *
@@ -48,13 +50,13 @@
 #include "mdk_sysfs.h"
 
 #define INFLIGHT	16
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
-/* The sizes of the copy and memcpy rates. */
-static const uint32_t sizes[] = { 4096, 16384, 65536, 262144, 1 << 20 };
 
 static double seconds = 0.5;
 static int rounds = 3;
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+/* The sizes of the copy and memcpy rates. */
+static const uint32_t sizes[] = { 4096, 16384, 65536, 262144, 1 << 20 };
 
 static double now(void)
 {
@@ -603,6 +605,8 @@ int main(int argc, char **argv)
 			argv[0], argv[0], argv[0]);
 		return 2;
 	}
+	printf("BENCH-CARD %s op=inflight size=0 vfs=1 rate=%d\n", argv[1],
+	       INFLIGHT);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		printf("BENCH-CARD %s op=memcpy size=%u vfs=1 rate=%.1f\n",
 		       argv[1], sizes[i], memcpy_rate(sizes[i]) / 1e6);

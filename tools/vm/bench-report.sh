@@ -143,7 +143,8 @@ awk -v dat="$dat/card_copy.dat" '
 		if (!(("copy" SUBSEP 4096 SUBSEP 1) in r)) exit
 		for (i = 1; i <= ns; i++)
 			if (r["memcpy" SUBSEP sz[i] SUBSEP 1] > best) { best = r["memcpy" SUBSEP sz[i] SUBSEP 1]; at = sz[i] }
-		printf "\nCOPY throughput, MB/s, 16 descriptors in flight per VF; ratio = 1 VF / the fastest\n"
+		q = r["inflight" SUBSEP 0 SUBSEP 1]
+		printf "\nCOPY throughput, MB/s, %s descriptors in flight per VF; ratio = 1 VF / the fastest\n", q ? q : "?"
 		printf "memcpy() rate of this run at any size (%.0f MB/s, at %s)\n\n", best, kib(at)
 		printf "| size | memcpy | 1 VF | 1 VF / fastest memcpy | 2 VFs (sum) |\n|---:|---:|---:|---:|---:|\n"
 		for (i = 1; i <= ns; i++) {
@@ -152,6 +153,7 @@ awk -v dat="$dat/card_copy.dat" '
 			printf "| %s | %.0f | %.0f | %.2f | %.0f |\n", kib(sz[i]), m, c1, c1 / best, c2
 			printf "%d %.1f %.1f %.1f \"%s\"\n", sz[i], m, c1, c2, kib(sz[i]) > dat
 		}
+		printf "%s\n", q ? q : "?" > (dat ".inflight")
 		d = r["desc" SUBSEP 64 SUBSEP 1]
 		printf "\n- 64-byte descriptors per second, 1 VF: %.0f\n", d
 		printf "- engine CPU with a queue enabled and idle: %.1f %% of one CPU\n", r["idle_cpu" SUBSEP 0 SUBSEP 1]
@@ -161,7 +163,7 @@ awk -v dat="$dat/card_copy.dat" '
 		printf "- goal: >= 500k 64-byte descriptors/s (%.0fk): %s\n", d / 1000, goal(d >= 500000)
 	}' "$out" | tee -a "$report"
 [ -s "$dat/card_copy.dat" ] && plot card_copy "card copy throughput against descriptor size" "
-	set title 'COPY throughput against descriptor size (16 in flight per VF)'
+	set title 'COPY throughput against descriptor size ($(cat "$dat/card_copy.dat.inflight") in flight per VF)'
 	set logscale x; set xrange [2048:2097152]; set xlabel 'bytes per descriptor'
 	set ylabel 'MB/s'; set yrange [0:*]
 	plot '$dat/card_copy.dat' using 1:2:xtic(5) with linespoints lw 2 pt 7 title 'memcpy() in the guest', \
