@@ -153,7 +153,7 @@ awk '
 	}
 	END {
 		if (!(("copy" SUBSEP 4096 SUBSEP 1) in r)) exit
-		printf "\nmdk_card (software card) COPY throughput, MB/s, 16 descriptors in flight\n\n"
+		printf "\nmdk_card (software card) COPY throughput, MB/s, 128 descriptors in flight\n\n"
 		printf "| size | memcpy | 1 VF | 1 VF / memcpy | 2 VFs (sum) |\n|---:|---:|---:|---:|---:|\n"
 		split("4096 65536 1048576", sz, " ")
 		ok = 1
