@@ -29,6 +29,10 @@
 #define MDK_CARD_POLL_MIN_US	10
 #define MDK_CARD_POLL_MAX_US	1000
 
+static bool sched = true;
+module_param(sched, bool, 0444);
+MODULE_PARM_DESC(sched, "VFs take turns at the card's engine (mdev_core's device scheduler); N: each VF's worker runs regardless (no shares, no limits: for comparison)");
+
 /**
  * mdk_card_portal_read() - a register of a queue's portal page
  * @vf: the VF
@@ -133,7 +137,10 @@ static u32 mdk_card_run(const struct mdk_card_desc *d, struct mdk_card_buf *src,
 	return d->opcode == MDK_CARD_OP_CRC32C ? ~crc : result;
 }
 
-/* Executes one descriptor; fills its completion record. */
+/*
+ * Executes one descriptor; fills its completion record. @vf's pages are
+ * the engine's (mdk_card_pins_enter()).
+ */
 static void mdk_card_exec(struct mdk_card_vf *vf, struct mdk_card_desc *d,
 			  struct mdk_card_comp *c)
 {
@@ -144,12 +151,10 @@ static void mdk_card_exec(struct mdk_card_vf *vf, struct mdk_card_desc *d,
 			d->opcode == MDK_CARD_OP_COMPARE;
 	int ret = 0;
 
+	c->cookie = d->cookie;
 	c->status = mdk_card_desc_check(d);
 	if (c->status)
 		return;
-	if (atomic_long_read(&vf->nr_pins) > MDK_CARD_MAX_PINS)
-		mdk_card_pins_flush(vf);	/* nothing in flight here */
-	mdk_card_pins_enter(vf);
 	if (need_src)
 		ret = mdk_card_buf_get(vf, &src, d->src, d->len,
 				       vf->src_pages);
@@ -163,15 +168,15 @@ static void mdk_card_exec(struct mdk_card_vf *vf, struct mdk_card_desc *d,
 	} else {
 		c->status = MDK_CARD_ST_BAD_ADDRESS;
 	}
-	mdk_card_pins_leave(vf);
 }
 
 /*
- * Reads or writes a small object (a descriptor, a completion record, at
- * most a page) of the user's memory through the pin cache. Pinning faults
- * the pages in without waiting on userfaultfd (vfio_iommu_type1 pins with
- * no retry: a page a userfaultfd would have to supply fails at once), so a
- * ring in such memory costs BAD_ADDRESS, not a stalled worker.
+ * Reads or writes @len bytes at @iova of the user's memory (the
+ * descriptors or completion records of a batch: at most a page, so two
+ * pages at most) through the pin cache, @vf's pages the engine's. Pinning
+ * faults the pages in without waiting on userfaultfd (vfio_iommu_type1
+ * pins with no retry: a page a userfaultfd would have to supply fails at
+ * once), so a ring in such memory costs BAD_ADDRESS, not a stalled worker.
  */
 static int mdk_card_pinned_rw(struct mdk_card_vf *vf, u64 iova, void *obj,
 			      u32 len, bool write)
@@ -182,7 +187,6 @@ static int mdk_card_pinned_rw(struct mdk_card_vf *vf, u64 iova, void *obj,
 	u8 *p;
 	int ret;
 
-	mdk_card_pins_enter(vf);
 	ret = mdk_card_buf_get(vf, &b, iova, len, pages);
 	while (!ret && pos < len) {
 		p = mdk_card_map(&b, pos, &room);
@@ -194,50 +198,114 @@ static int mdk_card_pinned_rw(struct mdk_card_vf *vf, u64 iova, void *obj,
 		kunmap_local(p);
 		pos += n;
 	}
-	mdk_card_pins_leave(vf);
 	return ret;
 }
 
 /*
- * One descriptor of queue @qi at its head: fetch, execute, complete.
- * Returns the bytes it moved or read.
+ * Fetches the descriptors of queue @qi from its HEAD on: up to @n of them
+ * (not past the ring's end, whose entries are contiguous in the user's
+ * memory), into @vf->batch. Returns how many: at least 1; a descriptor
+ * the engine could not read is left zeroed, and @bad set.
  */
-static u32 mdk_card_one(struct mdk_card_vf *vf, unsigned int qi)
+static unsigned int mdk_card_fetch(struct mdk_card_vf *vf, unsigned int qi,
+				   unsigned int n, bool *bad)
 {
 	struct mdk_card_queue *q = &vf->q[qi];
-	struct mdk_card_desc d = {};
-	struct mdk_card_comp c = {};
-	u32 status;
-	u64 rec;
+	u64 at = q->ring + (u64)q->head * sizeof(*vf->batch);
+
+	n = min(n, q->size - q->head);
+	*bad = false;
+	if (!mdk_card_pinned_rw(vf, at, vf->batch, n * sizeof(*vf->batch),
+				false))
+		return n;
+	/* Part of the ring may be readable: the first descriptor alone. */
+	if (n > 1 && !mdk_card_pinned_rw(vf, at, vf->batch,
+					 sizeof(*vf->batch), false))
+		return 1;
+	memset(vf->batch, 0, sizeof(*vf->batch));
+	*bad = true;
+	return 1;
+}
+
+/*
+ * Completes the first @n descriptors of the batch: their records, then
+ * HEAD, then the records' status words, so that a driver polling a status
+ * finds the rest of the record written and HEAD past the descriptor (the
+ * copies are not atomic). A completion the user did not map is lost, as
+ * on hardware.
+ */
+static void mdk_card_complete(struct mdk_card_vf *vf, unsigned int qi,
+			      unsigned int n)
+{
+	struct mdk_card_queue *q = &vf->q[qi];
+	u64 rec = q->comp + (u64)q->head * sizeof(*vf->comps);
+	u32 status[MDK_CARD_BATCH];
+	unsigned int i;
+	bool one = false;
 	int ret;
 
-	if (mdk_card_pinned_rw(vf, q->ring + (u64)q->head * sizeof(d), &d,
-			       sizeof(d), false)) {
-		c.status = MDK_CARD_ST_BAD_ADDRESS;
-	} else {
-		c.cookie = d.cookie;
-		mdk_card_exec(vf, &d, &c);
+	for (i = 0; i < n; i++) {
+		status[i] = vf->comps[i].status;
+		vf->comps[i].status = 0;
 	}
-	/*
-	 * The record, then HEAD, then the record's status: a driver that
-	 * polls the status finds the rest of the record written and HEAD past
-	 * the descriptor (the copies are not atomic). A completion the user
-	 * did not map is lost, as on hardware.
-	 */
-	rec = q->comp + (u64)q->head * sizeof(c);
-	status = c.status;
-	c.status = 0;
-	ret = mdk_card_pinned_rw(vf, rec, &c, sizeof(c), true);
-	q->done++;
-	q->head = (q->head + 1) & (q->size - 1);
+	ret = mdk_card_pinned_rw(vf, rec, vf->comps, n * sizeof(*vf->comps),
+				 true);
+	if (ret && n > 1) {
+		/* Record by record: some may be mapped. */
+		one = true;
+		for (i = 0; i < n; i++)
+			mdk_card_pinned_rw(vf, rec + i * sizeof(*vf->comps),
+					   &vf->comps[i], sizeof(*vf->comps),
+					   true);
+	}
+	q->done += n;
+	q->head = (q->head + n) & (q->size - 1);
 	mdk_card_portal_write(vf, qi, MDK_CARD_PORTAL_HEAD, q->head);
-	if (!ret) {
-		smp_wmb();	/* the record and HEAD before the status */
-		mdk_card_pinned_rw(vf, rec, &status, sizeof(status), true);
+	if (ret && !one)
+		return;
+	smp_wmb();	/* the records and HEAD before the status words */
+	for (i = 0; i < n; i++)
+		mdk_card_pinned_rw(vf, rec + i * sizeof(*vf->comps), &status[i],
+				   sizeof(status[i]), true);
+}
+
+/*
+ * A batch of queue @qi's descriptors from its HEAD: fetched at once, run,
+ * completed with one HEAD update and at most one interrupt. It ends at
+ * %MDK_CARD_BATCH descriptors, or once it has moved %MDK_CARD_BATCH_BYTES,
+ * so that a reset waits for one batch at most. @vf->exec held. Returns the
+ * bytes it moved or read; @ops receives the descriptors it ran.
+ */
+static u32 mdk_card_batch(struct mdk_card_vf *vf, unsigned int qi, u32 *ops)
+{
+	struct mdk_card_queue *q = &vf->q[qi];
+	u32 tail = mdk_card_portal_read(vf, qi, MDK_CARD_PORTAL_TAIL);
+	unsigned int n, i;
+	bool irq = false, bad;
+	u32 bytes = 0;
+
+	lockdep_assert_held(&vf->exec);
+	if (atomic_long_read(&vf->nr_pins) > MDK_CARD_MAX_PINS)
+		mdk_card_pins_flush(vf);	/* nothing in flight here */
+	mdk_card_pins_enter(vf);
+	/* The driver may have moved TAIL since mdk_card_q_pending(). */
+	n = tail < q->size ? (tail - q->head) & (q->size - 1) : 1;
+	n = mdk_card_fetch(vf, qi, clamp(n, 1U, (u32)MDK_CARD_BATCH), &bad);
+	for (i = 0; i < n && bytes < MDK_CARD_BATCH_BYTES; i++) {
+		memset(&vf->comps[i], 0, sizeof(vf->comps[i]));
+		if (bad)
+			vf->comps[i].status = MDK_CARD_ST_BAD_ADDRESS;
+		else
+			mdk_card_exec(vf, &vf->batch[i], &vf->comps[i]);
+		bytes += vf->comps[i].bytes;
+		irq |= vf->batch[i].flags & MDK_CARD_F_IRQ;
 	}
-	if ((d.flags & MDK_CARD_F_IRQ) && q->vector != MDK_CARD_NO_VECTOR)
+	mdk_card_complete(vf, qi, i);
+	mdk_card_pins_leave(vf);
+	if (irq && q->vector != MDK_CARD_NO_VECTOR)
 		mdk_vdev_raise(vf->vdev, q->vector);
-	return c.bytes;
+	*ops = i;
+	return bytes;
 }
 
 /*
@@ -328,29 +396,32 @@ static bool mdk_card_acquire(struct mdk_card_vf *vf)
 }
 
 /*
- * The VF owns the engine: run its descriptors, one queue after the other,
- * charging each to the scheduler, until the scheduler gives the engine to
- * another VF or the VF has nothing left.
+ * The VF owns the engine (or, with sched=0, runs regardless): run its
+ * descriptors a batch at a time, one queue after the other, charging each
+ * batch to the scheduler, until the scheduler gives the engine to another
+ * VF or the VF has nothing left.
  */
 static void mdk_card_vf_execute(struct mdk_card_vf *vf)
 {
 	bool keep = true, more;
-	u32 bytes;
+	u32 bytes, ops;
 	int qi;
 
 	while (keep) {
-		/* Per descriptor: register accesses and resets get in between. */
+		/* Per batch: register accesses and resets get in between. */
 		mutex_lock(&vf->exec);
 		qi = mdk_card_next_queue(vf);
 		if (qi < 0) {
 			mutex_unlock(&vf->exec);
-			mdk_engine_release(&vf->eu);
+			if (sched)
+				mdk_engine_release(&vf->eu);
 			break;
 		}
-		bytes = mdk_card_one(vf, qi);
+		bytes = mdk_card_batch(vf, qi, &ops);
 		mutex_unlock(&vf->exec);
 		more = mdk_card_vf_pending(vf) && !kthread_should_stop();
-		keep = mdk_engine_charge(&vf->eu, bytes, 1, more);
+		keep = sched ? mdk_engine_charge(&vf->eu, bytes, ops, more) :
+			       more;
 		cond_resched();
 	}
 }
@@ -379,7 +450,7 @@ static int mdk_card_worker(void *data)
 			continue;
 		}
 		delay = MDK_CARD_POLL_MIN_US;
-		if (mdk_card_acquire(vf))
+		if (!sched || mdk_card_acquire(vf))
 			mdk_card_vf_execute(vf);
 	}
 	mdk_engine_release(&vf->eu);

@@ -4,7 +4,10 @@
  * touched stay pinned (read and write) until the user unmaps them, the VF
  * is reset or closed, or the cache holds %MDK_CARD_MAX_PINS pages. Pinning
  * is one get_user_pages per page in vfio_iommu_type1: done per descriptor,
- * it would cost more than the copy itself.
+ * it would cost more than the copy itself. In front of the cache's xarray,
+ * a small direct-mapped table keeps the worker's last lookups (an xa_load()
+ * per page of every descriptor and completion record was a third of a
+ * small descriptor's cost); any drop empties it.
  *
  * Who touches the cache, and how they are kept apart (no lock is held across
  * vfio_pin_pages() or vfio_unpin_pages(): the IOMMU driver calls dma_unmap
@@ -30,6 +33,46 @@
 
 #include "card_priv.h"
 
+/*
+ * Forgets the lookup cache. The worker is not using it: a dropper either
+ * holds @exec, or is the worker, or waited for @inflight to drop with
+ * @unmapping raised. Two droppers may clear it at once.
+ */
+static void mdk_card_tlb_clear(struct mdk_card_vf *vf)
+{
+	unsigned int i;
+
+	for (i = 0; i < MDK_CARD_TLB; i++)
+		WRITE_ONCE(vf->tlb[i].pfn, ULONG_MAX);	/* no IOVA's page */
+}
+
+/* The pinned page of IOVA page @pfn, or NULL: the cache, then @pins. */
+static struct page *mdk_card_pins_lookup(struct mdk_card_vf *vf,
+					 unsigned long pfn)
+{
+	unsigned int i = pfn % MDK_CARD_TLB;
+	struct page *page;
+
+	if (READ_ONCE(vf->tlb[i].pfn) == pfn)
+		return vf->tlb[i].page;
+	page = xa_load(&vf->pins, pfn);
+	if (page) {
+		vf->tlb[i].page = page;
+		WRITE_ONCE(vf->tlb[i].pfn, pfn);
+	}
+	return page;
+}
+
+/**
+ * mdk_card_pins_init() - an empty pin cache
+ * @vf: the VF
+ */
+void mdk_card_pins_init(struct mdk_card_vf *vf)
+{
+	xa_init(&vf->pins);
+	mdk_card_tlb_clear(vf);
+}
+
 static void mdk_card_pins_drop(struct mdk_card_vf *vf, unsigned long first,
 			       unsigned long last)
 {
@@ -37,6 +80,7 @@ static void mdk_card_pins_drop(struct mdk_card_vf *vf, unsigned long first,
 	unsigned long pfn;
 
 	atomic_inc(&vf->dropping);
+	mdk_card_tlb_clear(vf);
 	xa_for_each_range(&vf->pins, pfn, page, first, last) {
 		if (!xa_erase(&vf->pins, pfn))
 			continue;	/* another dropper took it */
@@ -68,7 +112,7 @@ int mdk_card_pins_get(struct mdk_card_vf *vf, u64 iova, u32 len,
 	if (iova + len - 1 < iova)	/* @len >= 1; may end at 2^64 */
 		return -EINVAL;
 	for (pfn = first; pfn <= last; pfn++) {
-		pages[pfn - first] = xa_load(&vf->pins, pfn);
+		pages[pfn - first] = mdk_card_pins_lookup(vf, pfn);
 		if (pages[pfn - first])
 			continue;
 		/* Pin the run of missing pages in one call. */

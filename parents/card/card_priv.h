@@ -22,6 +22,16 @@
 #define MDK_CARD_NR_TYPES	4	/* 1, 2, 4 and 8 queues per VF */
 /* Pages a VF keeps pinned at most (64 MiB); the cache is flushed then. */
 #define MDK_CARD_MAX_PINS	16384
+/*
+ * A worker runs at most this many descriptors of a queue at a time (one
+ * fetch, one HEAD update, one interrupt), and stops a batch once it has
+ * moved this many bytes. The descriptors of a batch fit a page.
+ */
+#define MDK_CARD_BATCH		32
+/* Entries of a VF's pin lookup cache (card_pins.c) */
+#define MDK_CARD_TLB		64
+#define MDK_CARD_BATCH_BYTES	(256 << 10)
+
 /* Pages a descriptor's buffer may span: 1 MiB, unaligned. */
 #define MDK_CARD_MAX_PAGES	((MDK_CARD_MAX_LEN >> PAGE_SHIFT) + 1)
 
@@ -75,6 +85,10 @@ struct mdk_card_queue {
  * @nr_pins: pages in @pins
  * @src_pages: the worker's scratch for pinned source pages
  * @dst_pages: and destination pages
+ * @tlb: the worker's last lookups in @pins, by page number modulo
+ *	%MDK_CARD_TLB (card_pins.c)
+ * @batch: the descriptors of the batch the worker runs (under @exec)
+ * @comps: and their completion records (under @exec)
  */
 struct mdk_card_vf {
 	struct mdk_card *card;
@@ -100,6 +114,12 @@ struct mdk_card_vf {
 	atomic_long_t nr_pins;
 	struct page *src_pages[MDK_CARD_MAX_PAGES];
 	struct page *dst_pages[MDK_CARD_MAX_PAGES];
+	struct {
+		unsigned long pfn;
+		struct page *page;
+	} tlb[MDK_CARD_TLB];
+	struct mdk_card_desc batch[MDK_CARD_BATCH];
+	struct mdk_card_comp comps[MDK_CARD_BATCH];
 };
 
 /**
@@ -153,6 +173,7 @@ void mdk_card_portal_write(struct mdk_card_vf *vf, unsigned int q,
 /* card_pins.c */
 int mdk_card_pins_get(struct mdk_card_vf *vf, u64 iova, u32 len,
 		      struct page **pages);
+void mdk_card_pins_init(struct mdk_card_vf *vf);
 void mdk_card_pins_flush(struct mdk_card_vf *vf);
 void mdk_card_pins_unmap(struct mdk_card_vf *vf, u64 iova, u64 len);
 void mdk_card_pins_enter(struct mdk_card_vf *vf);

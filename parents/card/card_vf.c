@@ -227,7 +227,7 @@ int mdk_card_vf_probe(struct mdev_device *mdev)
 	vf->nq = g->count[MDK_RES_QUEUE];
 	mutex_init(&vf->exec);
 	init_waitqueue_head(&vf->idle);
-	xa_init(&vf->pins);
+	mdk_card_pins_init(vf);
 	init_waitqueue_head(&vf->grant);
 	portal_off = (unsigned long)g->start[MDK_RES_BAR2] * MDK_CARD_PORTAL_SIZE;
 	vf->ranges[0] = (struct mdk_vdev_range){

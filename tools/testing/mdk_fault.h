@@ -30,7 +30,7 @@
 #define MAX_MISSES	4
 /*
  * Sampling: the first FULL_POINTS fault points are armed one by one, past
- * them every MDK_FAULT_STRIDE-th (default 3) from an offset that changes
+ * them every MDK_FAULT_STRIDE-th (default 6) from an offset that changes
  * from run to run (MDK_FAULT_OFFSET picks it), so that successive runs
  * arm every point; from a clean call on, every point again until the sweep
  * ends or a point is reached, so that a sweep stops as a full one does,
@@ -40,7 +40,7 @@
  * each costs 1-2 s.
  */
 #define FULL_POINTS	16
-#define DEFAULT_STRIDE	3
+#define DEFAULT_STRIDE	6
 
 /*
  * An entry point as a state machine: prepare() (unarmed) reaches the state

@@ -164,8 +164,8 @@ static void *worker_main(void *arg)
 }
 
 /*
- * Create/remove cycles per thread: 1000; 100 on the debug kernel, where
- * KASAN and lockdep under TCG make each cycle ~10x slower.
+ * Create/remove cycles in all: 500; 50 on the debug kernel, where KASAN
+ * and lockdep under TCG make each cycle ~10x slower.
  * MDK_STRESS_CYCLES overrides.
  */
 static int stress_cycles(void)
@@ -176,8 +176,8 @@ static int stress_cycles(void)
 	if (env)
 		return atoi(env);
 	if (!uname(&u) && strstr(u.release, "debug"))
-		return 100;
-	return 1000;
+		return 50;
+	return 500;
 }
 
 TEST_TIMEOUT(threads_create_and_remove_mixed_types_with_exact_accounting, 1500)
