@@ -153,7 +153,7 @@ awk -v dat="$dat/card_copy.dat" '
 			printf "| %s | %.0f | %.0f | %.2f | %.0f |\n", kib(sz[i]), m, c1, c1 / best, c2
 			printf "%d %.1f %.1f %.1f \"%s\"\n", sz[i], m, c1, c2, kib(sz[i]) > dat
 		}
-		printf "%s\n", q ? q : "?" > (dat ".inflight")
+		printf "%s %.1f\n", q ? q : "?", best > (dat ".meta")
 		d = r["desc" SUBSEP 64 SUBSEP 1]
 		printf "\n- 64-byte descriptors per second, 1 VF: %.0f\n", d
 		printf "- engine CPU with a queue enabled and idle: %.1f %% of one CPU\n", r["idle_cpu" SUBSEP 0 SUBSEP 1]
@@ -162,13 +162,15 @@ awk -v dat="$dat/card_copy.dat" '
 			f[65536], f[1048576], goal(f[65536] >= 0.8 && f[1048576] >= 0.8)
 		printf "- goal: >= 500k 64-byte descriptors/s (%.0fk): %s\n", d / 1000, goal(d >= 500000)
 	}' "$out" | tee -a "$report"
-[ -s "$dat/card_copy.dat" ] && plot card_copy "card copy throughput against descriptor size" "
-	set title 'COPY throughput against descriptor size ($(cat "$dat/card_copy.dat.inflight") in flight per VF)'
+[ -s "$dat/card_copy.dat" ] && read -r inflight best <"$dat/card_copy.dat.meta" &&
+plot card_copy "card copy throughput against descriptor size" "
+	set title 'COPY throughput against descriptor size ($inflight in flight per VF)'
 	set logscale x; set xrange [2048:2097152]; set xlabel 'bytes per descriptor'
-	set ylabel 'MB/s'; set yrange [0:*]
-	plot '$dat/card_copy.dat' using 1:2:xtic(5) with linespoints lw 2 pt 7 title 'memcpy() in the guest', \
-	     '' using 1:3 with linespoints lw 2 pt 5 title '1 VF', \
-	     '' using 1:4 with linespoints lw 2 pt 9 title '2 VFs (sum)'"
+	set ylabel 'MB/s'; set yrange [0:*]; set offsets 0, 0, graph 0.3, 0
+	plot '$dat/card_copy.dat' using 1:2:xtic(5) with linespoints lw 2 pt 7 lc rgb '#8250df' title 'memcpy() in the guest', \
+	     '' using 1:3 with linespoints lw 2 pt 5 lc rgb '#1a7f37' title '1 VF', \
+	     '' using 1:4 with linespoints lw 2 pt 9 lc rgb '#0969da' title '2 VFs (sum)', \
+	     $best with lines dt 2 lc rgb 'gray' title 'fastest memcpy (the goals: 0.5x, 0.8x of it)'"
 
 # Fairness: shares of the bytes of VFs of different weights that all keep
 # the card busy; with the scheduler, and without it (sched=0) when run.
@@ -208,17 +210,17 @@ awk -v dat="$dat" '
 				printf "- %d VFs: queues ran dry %d times in the window (there the shares measure the benchmark, not the card)\n", set[s], dry[set[s]]
 	}' "$out" | tee -a "$report"
 if [ -s "$dat/shares_1_2.dat" ]; then
-	series="'$dat/shares_1_2.dat' with points pt 7 ps 1.6 title '2 VFs, 1:3', \
-		'$dat/shares_1_4.dat' with points pt 5 ps 1.6 title '4 VFs, 1:2:3:4'"
+	series="'$dat/shares_1_2.dat' with points pt 7 ps 1.6 lc rgb '#1a7f37' title '2 VFs, 1:3', \
+		'$dat/shares_1_4.dat' with points pt 5 ps 1.6 lc rgb '#1a7f37' title '4 VFs, 1:2:3:4'"
 	[ -s "$dat/shares_0_2.dat" ] && series+=", \
-		'$dat/shares_0_2.dat' with points pt 6 ps 1.6 title '2 VFs, sched=0', \
-		'$dat/shares_0_4.dat' with points pt 4 ps 1.6 title '4 VFs, sched=0'"
+		'$dat/shares_0_2.dat' with points pt 6 ps 1.6 lc rgb '#cf222e' title '2 VFs, sched=0', \
+		'$dat/shares_0_4.dat' with points pt 4 ps 1.6 lc rgb '#cf222e' title '4 VFs, sched=0'"
 	plot card_shares "shares against weights" "
 		set title 'measured share against configured share (on the line: fair)'
 		set xlabel 'configured share (weight / sum of weights)'
 		set ylabel 'measured share of the bytes'
 		set xrange [0:0.8]; set yrange [0:0.8]; set size square
-		set key bottom right
+		set key outside right top
 		plot x with lines lc rgb 'gray' dt 2 title 'measured = configured', $series"
 fi
 
