@@ -180,7 +180,7 @@ awk -v dat="$dat" '
 		k = v["vfs"] SUBSEP v["vf"]
 		if (!(v["vfs"] in sets)) { sets[v["vfs"]] = 1; set[++nsets] = v["vfs"] }
 		if (v["sched"]) { w[k] = v["weight"]; want[k] = v["want"]; got[k] = v["got"]; dry[v["vfs"]] += v["dry"] }
-		else { got0[k] = v["got"]; nosched = 1 }
+		else { got0[k] = v["got"]; nosched = 1; if (v["by"] == "completions") bycomp = 1 }
 		mb[v["sched"] SUBSEP v["vfs"]] += v["mbps"]
 		f = dat "/shares_" v["sched"] "_" v["vfs"] ".dat"
 		print v["want"], v["got"] > f
@@ -189,7 +189,8 @@ awk -v dat="$dat" '
 		if (!nsets) exit
 		printf "\n### Fairness\n\n"
 		printf "VFs that each keep 64 COPYs of 256 KiB in flight, weights set in qos/weight; measured\n"
-		printf "share = what qos/bytes of the VF counted over the window / the sum over the VFs\n\n"
+		printf "share = what qos/bytes of the VF counted over the window / the sum over the VFs%s\n\n",
+			bycomp ? "\n(sched=0: qos/ counted nothing, those shares come from the completions counted)" : ""
 		printf "| VFs | VF | weight | configured share | measured share |%s\n", nosched ? " without the scheduler (sched=0) |" : ""
 		printf "|---:|---:|---:|---:|---:|%s\n", nosched ? "---:|" : ""
 		for (s = 1; s <= nsets; s++)
