@@ -227,46 +227,60 @@ static unsigned int mdk_card_fetch(struct mdk_card_vf *vf, unsigned int qi,
 	return 1;
 }
 
+/* Writes @len bytes at byte @pos of a pinned buffer: inside one page. */
+static void mdk_card_put(struct mdk_card_buf *b, u32 pos, const void *obj,
+			 u32 len)
+{
+	u32 room;
+	u8 *p = mdk_card_map(b, pos, &room);
+
+	memcpy(p, obj, len);
+	kunmap_local(p);
+}
+
 /*
  * Completes the first @n descriptors of the batch: their records, then
  * HEAD, then the records' status words, so that a driver polling a status
  * finds the rest of the record written and HEAD past the descriptor (the
- * copies are not atomic). A completion the user did not map is lost, as
- * on hardware.
+ * copies are not atomic). Records are 32-byte aligned: none straddles a
+ * page. A completion the user did not map is lost, as on hardware.
  */
 static void mdk_card_complete(struct mdk_card_vf *vf, unsigned int qi,
 			      unsigned int n)
 {
 	struct mdk_card_queue *q = &vf->q[qi];
-	u64 rec = q->comp + (u64)q->head * sizeof(*vf->comps);
+	const u32 size = sizeof(*vf->comps);
+	u64 rec = q->comp + (u64)q->head * size;
 	u32 status[MDK_CARD_BATCH];
+	bool ok[MDK_CARD_BATCH];
+	struct page *pages[2];
+	struct mdk_card_buf b;
 	unsigned int i;
-	bool one = false;
-	int ret;
+	bool all;
 
 	for (i = 0; i < n; i++) {
 		status[i] = vf->comps[i].status;
 		vf->comps[i].status = 0;
 	}
-	ret = mdk_card_pinned_rw(vf, rec, vf->comps, n * sizeof(*vf->comps),
-				 true);
-	if (ret && n > 1) {
-		/* Record by record: some may be mapped. */
-		one = true;
-		for (i = 0; i < n; i++)
-			mdk_card_pinned_rw(vf, rec + i * sizeof(*vf->comps),
-					   &vf->comps[i], sizeof(*vf->comps),
-					   true);
+	all = !mdk_card_buf_get(vf, &b, rec, n * size, pages);
+	for (i = 0; i < n; i++) {
+		if (all)
+			mdk_card_put(&b, i * size, &vf->comps[i], size);
+		else	/* record by record: some may be mapped */
+			ok[i] = !mdk_card_pinned_rw(vf, rec + i * size,
+						    &vf->comps[i], size, true);
 	}
 	q->done += n;
 	q->head = (q->head + n) & (q->size - 1);
 	mdk_card_portal_write(vf, qi, MDK_CARD_PORTAL_HEAD, q->head);
-	if (ret && !one)
-		return;
 	smp_wmb();	/* the records and HEAD before the status words */
-	for (i = 0; i < n; i++)
-		mdk_card_pinned_rw(vf, rec + i * sizeof(*vf->comps), &status[i],
-				   sizeof(status[i]), true);
+	for (i = 0; i < n; i++) {
+		if (all)
+			mdk_card_put(&b, i * size, &status[i], sizeof(status[i]));
+		else if (ok[i])
+			mdk_card_pinned_rw(vf, rec + i * size, &status[i],
+					   sizeof(status[i]), true);
+	}
 }
 
 /*

@@ -3,6 +3,7 @@
  * libmdkcard: a userspace driver for mdk_card VFs (see mdkcard.h).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -168,8 +169,8 @@ int mdkcard_wait(struct mdkcard_vf *vf, unsigned int q, uint32_t idx,
 		 int timeout_ms, struct mdk_card_comp *c)
 {
 	struct timespec ts, now;
+	bool started = false;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	for (;;) {
 		if (vf->q[q].comp[idx].status) {
 			__atomic_thread_fence(__ATOMIC_ACQUIRE);
@@ -177,6 +178,10 @@ int mdkcard_wait(struct mdkcard_vf *vf, unsigned int q, uint32_t idx,
 			return 0;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!started) {		/* not done at once: the clock starts */
+			ts = now;
+			started = true;
+		}
 		if ((now.tv_sec - ts.tv_sec) * 1000 +
 		    (now.tv_nsec - ts.tv_nsec) / 1000000 > timeout_ms)
 			return -ETIMEDOUT;

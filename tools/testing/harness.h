@@ -28,10 +28,12 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -305,24 +307,58 @@ static inline const char *__harness_suite(const char *argv0)
 	return s ? s + 1 : argv0;
 }
 
+/*
+ * A suite may define HARNESS_DEBUG_VARIANTS ("qp2", or "a,b"): on the debug
+ * kernel (KASAN, lockdep: ~10x slower) only those variants of its fixtures
+ * run; the others are not planned, and a comment line says so.
+ */
+static inline bool __harness_variant_off(const struct __fixture_variant_metadata *v)
+{
+#ifdef HARNESS_DEBUG_VARIANTS
+	static int debug = -1;
+	char list[128], *w, *save;
+	struct utsname u;
+
+	if (debug < 0)
+		debug = !uname(&u) && strstr(u.release, "debug");
+	if (!debug || !v->name)
+		return false;
+	snprintf(list, sizeof(list), "%s", HARNESS_DEBUG_VARIANTS);
+	for (w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save))
+		if (!strcmp(w, v->name))
+			return false;
+	return true;
+#else
+	return false;
+#endif
+}
+
 static inline int __harness_main(int argc, char **argv)
 {
 	const char *suite = __harness_suite(argv[0]);
 	const struct __fixture_variant_metadata *v;
-	int total = 0, n = 0, pass = 0, fail = 0, skip = 0, r;
+	int total = 0, n = 0, pass = 0, fail = 0, skip = 0, off = 0, r;
 	struct __test_metadata *t;
 	char full[512], why[256];
 
 	for (t = __tests; t; t = t->next)
 		for (v = t->fixture->variants ? t->fixture->variants : &__no_variant;
 		     v; v = v->next)
-			total++;
+			__harness_variant_off(v) ? off++ : total++;
 	printf("TAP version 13\n1..%d\n", total);
+#ifdef HARNESS_DEBUG_VARIANTS
+	if (off)
+		printf("# debug kernel: only the variants %s run (%d tests of other variants not planned)\n",
+		       HARNESS_DEBUG_VARIANTS, off);
+#endif
 	for (t = __tests; t; t = t->next) {
 		for (v = t->fixture->variants ? t->fixture->variants : &__no_variant;
 		     v; v = v->next) {
 			const char *tn = strncmp(t->name, "__f_", 4) ? t->name :
 					 t->name + 4;
+
+			if (__harness_variant_off(v))
+				continue;
 
 			snprintf(full, sizeof(full), "%s%s%s", v->name ? v->name : "",
 				 v->name ? "." : "", tn);

@@ -35,14 +35,22 @@ has() {
 tap_plan 19
 "$ROOT/tools/vm/build.sh" "$KVER" >"$tmp/build" 2>&1 || { echo "# build failed"; tail "$tmp/build"; }
 
-vm clean_command_returns_0 0 'true'
-vm failing_command_status_is_returned 3 'exit 3'
-"$ROOT/tools/vm/run.sh" -B -k "$KVER" -n bed_output -- 'echo hello-$((6*7)) from $(uname -r)' >"$tmp/stdout" 2>/dev/null
-has command_output_is_streamed "$tmp/stdout" 'hello-42 from'
-
+# One VM for three checks: a clean command's status, its output streamed,
+# and EXTRA as its working directory.
 echo "payload-$$" >"$tmp/extra-file"
 mkdir -p "$tmp/x" && mv "$tmp/extra-file" "$tmp/x/"
-vm extra_dir_is_the_working_directory 0 "grep -qx payload-$$ extra-file" -e "$tmp/x"
+st=0
+"$ROOT/tools/vm/run.sh" -B -k "$KVER" -n bed_clean -e "$tmp/x" -- \
+	"echo hello-\$((6*7)) from \$(uname -r); grep -qx payload-$$ extra-file && echo extra-ok; true" \
+	>"$tmp/stdout" 2>"$tmp/err" || st=$?
+if [ "$st" = 0 ]; then
+	tap_ok clean_command_returns_0
+else
+	tap_fail clean_command_returns_0 "expected status 0, saw $st" "$(tail -5 "$tmp/err")"
+fi
+has command_output_is_streamed "$tmp/stdout" 'hello-42 from'
+has extra_dir_is_the_working_directory "$tmp/stdout" 'extra-ok'
+vm failing_command_status_is_returned 3 'exit 3'
 vm warn_fails_the_run 125 'echo "mdevkit: test bed/warner" >/dev/kmsg; modprobe mdk_bedtest warn=1'
 has warn_is_attributed_to_the_running_test "$tmp/err" 'kernel report during bed/warner'
 vm hung_task_fails_the_run 125 'echo 2 >/proc/sys/kernel/hung_task_timeout_secs; modprobe mdk_bedtest hang=1; sleep 8'
