@@ -329,7 +329,7 @@ static void measure(struct __fixture_type_sched *self, unsigned int n,
 static void log_disturb(struct __test_metadata *_metadata,
 			const struct disturb *d)
 {
-	TH_LOG("  rings found empty %ld times; latest wake-up %.1f ms late%s",
+	TH_LOG("  rings found empty: %ld; latest wake-up %.1f ms late%s",
 	       d->dry, d->late_us / 1e3,
 	       disturb_score(d) ? " (every window was disturbed)" : "");
 }
