@@ -17,11 +17,10 @@
  * frames (an unknown ethertype to a MAC that is not theirs), and what the
  * engine charges (the frame and its 12-byte virtio header) counts either
  * way. Shares are ratios of qos/bytes deltas over a window in which every
- * function's ring stayed non-empty (up to 3 windows, else the one in which
- * they were found empty least often: the host's other VMs can delay this
- * one's timers); limits are a fraction of what a function does alone here,
- * measured first, so that the debug kernel passes too. Every measurement
- * is printed.
+ * function's ring stayed non-empty and the VM was not stopped by the host
+ * (up to 4 windows, else the least disturbed: see measure()); limits are a
+ * fraction of what a function does alone here, measured first, so that the
+ * debug kernel passes too. Every measurement is printed.
  *
  * One CPU (maxcpus=1): QEMU's single-threaded TCG runs a busy vCPU up to
  * 100 ms before the other, so with two a flow's thread woken on the idle
