@@ -48,9 +48,11 @@
 #define WARMUP_US	500000	/* before a window: bursts spent */
 /*
  * A window in which a thread (real-time, sleeping 1 ms) woke later than
- * this saw the VM stand still: the host ran something else (nothing in the
- * VM can hold a real-time thread that long). It would hold an owner of the
- * engine past its 50 ms stall limit at times (it then loses its turn).
+ * this saw the VM stand still: the host ran something else (in the VM only
+ * a non-preemptible stretch of a worker or of the frames' softirq delays
+ * it, a few ms; 5-29 ms were seen with the host's load at 5-6). A stop
+ * that long can also hold an owner of the engine past its 50 ms stall
+ * limit, which then loses its turn.
  */
 #define LATE_US		30000
 #define WINDOWS		4	/* at most, until an undisturbed one */
