@@ -285,6 +285,8 @@ struct nic_fn {
 	struct mdkvnet n;
 };
 
+/* A suite with a fixture of its own defines MDK_NIC_NO_FIXTURE first. */
+#ifndef MDK_NIC_NO_FIXTURE
 FIXTURE(nic) {
 	struct nic_fn fn[NIC_MAX];
 	int created[NIC_MAX];
@@ -349,6 +351,7 @@ FIXTURE_TEARDOWN(nic)
 			mdk_remove_mdev(self->fn[i].uuid);
 	}
 }
+#endif /* MDK_NIC_NO_FIXTURE */
 
 /*
  * One frame each way between @fn's guest side (pair @pair) and its

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * mdevkit-alone: long
+ * mdevkit-append: maxcpus=1
+ * nic_sched - the software NIC's transmit engine (docs/nic.md, "Transmit
+ * is scheduled") as its users see it, through each mdev's qos/ directory
+ * (docs/sched.md), on NIC 0 with 1qp functions driven by libmdkvnet:
+ * - the weight defaults to 100 per queue pair; bad writes fail with EINVAL
+ *   or ERANGE and change nothing;
+ * - functions that keep their transmit ring full of 1514-byte frames share
+ *   the engine in the ratio of their weights (2 functions 100:300, then
+ *   300:100 changed under load; 4 functions 100:200:300:400);
+ * - a byte limit and a frame (operation) limit hold over 3 s or more,
+ *   throttled_ns grows while the function is held back, and an unlimited
+ *   neighbour gets the rest.
+ * The representors are up and nobody reads them: the stack drops the
+ * frames (an unknown ethertype to a MAC that is not theirs), and what the
+ * engine charges (the frame and its 12-byte virtio header) counts either
+ * way. Shares are ratios of qos/bytes deltas over a window in which every
+ * function's ring stayed non-empty and the VM was not stopped by the host
+ * (up to 4 windows, else the least disturbed: see measure()); limits are a
+ * fraction of what a function does alone here, measured first, so that the
+ * debug kernel passes too. Every measurement is printed.
+ *
+ * One CPU (maxcpus=1): QEMU's single-threaded TCG runs a busy vCPU up to
+ * 100 ms before the other, so with two a flow's thread woken on the idle
+ * one waited that long while the NIC's workers ran on the busy one, and
+ * the rings (256 frames, 10-150 ms of transmit here) ran dry; on one CPU
+ * the guest's scheduler runs the (real-time) thread when its sleep ends.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness.h"
+#define MDK_NIC_NO_FIXTURE
+#include "mdk_nic.h"
+
+#define NFLOWS		4
+#define FRAME_LEN	1514
+/* What the engine charges for one: the frame and its virtio header. */
+#define CHARGED		(FRAME_LEN + MDKVNET_HDR)
+#define FLOW_US		1000	/* a flow's thread refills its ring so often */
+#define TOL		0.10	/* relative tolerance of shares, rates */
+#define WARMUP_US	500000	/* before a window: bursts spent */
+/*
+ * A window in which a thread (real-time, sleeping 1 ms) woke later than
+ * this saw the VM stand still: the host ran something else (in the VM only
+ * a non-preemptible stretch of a worker or of the frames' softirq delays
+ * it, a few ms; 5-29 ms were seen with the host's load at 5-6). A stop
+ * that long can also hold an owner of the engine past its 50 ms stall
+ * limit, which then loses its turn.
+ */
+#define LATE_US		30000
+#define WINDOWS		4	/* at most, until an undisturbed one */
+#define MIB		(1024.0 * 1024)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define LOAD(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define STORE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* One function and the thread that keeps its transmit ring full. */
+struct flow {
+	char uuid[40];
+	char rep[IFNAMSIZ];
+	int created;
+	uint8_t mac[6];
+	struct mdkvnet n;
+	/* Shared with its thread: read and written with LOAD() and STORE(). */
+	int stop;
+	long sent;		/* frames made available */
+	long dry;		/* times its ring was found empty */
+	long errors;		/* mdkvnet_tx() failures other than full */
+	long late_us;		/* its latest wake-up since reset, past FLOW_US */
+	pthread_t th;
+	int running;
+};
+
+/*
+ * Fills the transmit ring of pair 0, sleeps FLOW_US, again, until told to
+ * stop; a ring the device emptied meanwhile counts as dry.
+ */
+static void *flow_thread(void *arg)
+{
+	/* Unicast, not the representor's: the stack drops it at once. */
+	static const uint8_t dst[6] = { 0x02, 0x6d, 0x64, 0x6b, 0x00, 0x01 };
+	struct flow *f = arg;
+	unsigned int q = mdkvnet_txq(0);
+	uint8_t frame[FRAME_LEN];
+	double t;
+	long late;
+	int ret;
+
+	nic_frame(frame, FRAME_LEN, dst, f->mac, 1, 0);
+	while (!LOAD(f->stop)) {
+		while (!(ret = mdkvnet_tx(&f->n, 0, frame, FRAME_LEN)))
+			STORE(f->sent, f->sent + 1);
+		if (ret != -EAGAIN) {
+			STORE(f->errors, f->errors + 1);
+			return NULL;
+		}
+		t = now();
+		usleep(FLOW_US);
+		late = (now() - t) * 1e6 - FLOW_US;
+		if (late > LOAD(f->late_us))
+			STORE(f->late_us, late);
+		if (mdkvnet_used_idx(&f->n, q) == f->n.vq[q].avail_idx)
+			STORE(f->dry, f->dry + 1);
+	}
+	return NULL;
+}
+
+static void qos_path(char *buf, size_t len, const char *uuid,
+		     const char *name)
+{
+	snprintf(buf, len, NIC_MDEVS "/%s/qos/%s", uuid, name);
+}
+
+/* A qos file's value; UINT64_MAX if it cannot be read. */
+static uint64_t qos_get(const char *uuid, const char *name)
+{
+	char path[160], buf[64], *end;
+	uint64_t v;
+
+	qos_path(path, sizeof(path), uuid, name);
+	if (mdk_read_str(path, buf, sizeof(buf)) || !buf[0])
+		return UINT64_MAX;
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (errno || *end)
+		return UINT64_MAX;
+	return v;
+}
+
+/* Writes @val to a qos file in one write(2): 0 or -errno. */
+static int qos_set(const char *uuid, const char *name, const char *val)
+{
+	char path[160];
+
+	qos_path(path, sizeof(path), uuid, name);
+	return mdk_write_str(path, val);
+}
+
+FIXTURE(sched) {
+	struct flow f[NFLOWS];
+};
+
+FIXTURE_SETUP(sched)
+{
+	unsigned int i;
+
+	for (i = 0; i < NFLOWS; i++)
+		mdkvnet_init(&self->f[i].n);
+	ASSERT_EQ(0, nic_load());
+}
+
+static void flow_stop(struct flow *f)
+{
+	if (f->running) {
+		STORE(f->stop, 1);
+		pthread_join(f->th, NULL);
+		f->running = 0;
+	}
+}
+
+FIXTURE_TEARDOWN(sched)
+{
+	unsigned int i;
+
+	for (i = 0; i < NFLOWS; i++)
+		flow_stop(&self->f[i]);
+	/* Close before removing: a remove waits for the mdev's user. */
+	for (i = 0; i < NFLOWS; i++) {
+		mdkvnet_close(&self->f[i].n);
+		if (self->f[i].created)
+			mdk_remove_mdev(self->f[i].uuid);
+	}
+}
+
+/*
+ * Creates function @i of @type; with @start, its representor up (no IPv6:
+ * no router solicitations) and the device opened and started, one pair.
+ */
+static void flow_create(struct __test_metadata *_metadata,
+			struct __fixture_type_sched *self, unsigned int i,
+			const char *type, int start)
+{
+	struct flow *f = &self->f[i];
+	struct virtio_net_config c;
+	char path[160];
+
+	mdk_make_uuid(f->uuid, 0x5c4ee, getpid() & 0xffff, i);
+	ASSERT_EQ(0, nic_create(type, f->uuid));
+	f->created = 1;
+	if (!start)
+		return;
+	ASSERT_EQ(0, nic_attr(f->uuid, "representor", f->rep, sizeof(f->rep)));
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+		 f->rep);
+	mdk_write_str(path, "1");
+	ASSERT_EQ(0, nic_ifup(f->rep, 1));
+	ASSERT_EQ(0, mdkvnet_open(&f->n, f->uuid));
+	ASSERT_EQ(0, mdkvnet_start(&f->n, ~0ULL, 1));
+	ASSERT_EQ(0, mdkvnet_config(&f->n, &c));
+	memcpy(f->mac, c.mac, 6);
+}
+
+/*
+ * Its thread real-time: it preempts the NIC's workers and the backlog of
+ * frames on the one CPU as soon as its sleep ends (it sleeps most of the
+ * time). Among ordinary tasks it waited up to tens of ms there, and four
+ * functions' rings ran dry on 6.1.
+ */
+static void flow_go(struct __test_metadata *_metadata, struct flow *f)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	pthread_attr_t attr;
+
+	STORE(f->stop, 0);
+	ASSERT_EQ(0, pthread_attr_init(&attr));
+	ASSERT_EQ(0, pthread_attr_setinheritsched(&attr,
+						  PTHREAD_EXPLICIT_SCHED));
+	ASSERT_EQ(0, pthread_attr_setschedpolicy(&attr, SCHED_FIFO));
+	ASSERT_EQ(0, pthread_attr_setschedparam(&attr, &sp));
+	/* Not allowed (a cgroup without real-time time): an ordinary one. */
+	if (pthread_create(&f->th, &attr, flow_thread, f)) {
+		TH_LOG("no real-time thread here: an ordinary one");
+		ASSERT_EQ(0, pthread_create(&f->th, NULL, flow_thread, f));
+	}
+	pthread_attr_destroy(&attr);
+	f->running = 1;
+}
+
+static void set_qos(struct __test_metadata *_metadata, struct flow *f,
+		    const char *name, uint64_t v)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
+	ASSERT_EQ(0, qos_set(f->uuid, name, val));
+	ASSERT_EQ(v, qos_get(f->uuid, name));
+}
+
+/* What every function had been charged at one moment. */
+struct snap {
+	double t;
+	uint64_t bytes[NFLOWS];
+	uint64_t ops[NFLOWS];
+	uint64_t thr[NFLOWS];
+};
+
+static void snap_take(struct __fixture_type_sched *self, unsigned int n,
+		      struct snap *s)
+{
+	unsigned int i;
+
+	/* A sysfs read can take ms here: the bytes next to each other. */
+	s->t = now();
+	for (i = 0; i < n; i++)
+		s->bytes[i] = qos_get(self->f[i].uuid, "bytes");
+	for (i = 0; i < n; i++) {
+		s->ops[i] = qos_get(self->f[i].uuid, "ops");
+		s->thr[i] = qos_get(self->f[i].uuid, "throttled_ns");
+	}
+}
+
+/* How a measurement window went for the test's threads. */
+struct disturb {
+	long dry;	/* rings found empty */
+	long late_us;	/* the latest wake-up of a thread */
+};
+
+static long disturb_score(const struct disturb *d)
+{
+	return d->dry + (d->late_us > LATE_US ? 1000 : 0);
+}
+
+/*
+ * Measures flows 0..@n-1 over @secs after a warm-up: up to WINDOWS windows,
+ * until one in which the ring of every running flow among them stayed
+ * non-empty (a ring the test let run dry measures the test's threads, not
+ * the scheduler) and no thread woke LATE_US late (the host stopped the
+ * VM). Under a loaded host that may not come: then the least disturbed
+ * window is kept, and *@d says how it was.
+ */
+static void measure(struct __fixture_type_sched *self, unsigned int n,
+		    double secs, struct snap *a, struct snap *b,
+		    struct disturb *d)
+{
+	struct disturb cur;
+	long dry[NFLOWS];
+	struct snap x, y;
+	unsigned int i, k;
+
+	usleep(WARMUP_US);
+	for (k = 0; k < WINDOWS && (!k || disturb_score(d)); k++) {
+		for (i = 0; i < n; i++) {
+			dry[i] = LOAD(self->f[i].dry);
+			STORE(self->f[i].late_us, 0);
+		}
+		snap_take(self, n, &x);
+		usleep(secs * 1e6);
+		snap_take(self, n, &y);
+		cur = (struct disturb){ 0 };
+		for (i = 0; i < n; i++) {
+			if (!self->f[i].running)
+				continue;
+			cur.dry += LOAD(self->f[i].dry) - dry[i];
+			if (LOAD(self->f[i].late_us) > cur.late_us)
+				cur.late_us = LOAD(self->f[i].late_us);
+		}
+		if (!k || disturb_score(&cur) < disturb_score(d)) {
+			*d = cur;
+			*a = x;
+			*b = y;
+		}
+	}
+}
+
+static void log_disturb(struct __test_metadata *_metadata,
+			const struct disturb *d)
+{
+	TH_LOG("  rings found empty: %ld; latest wake-up %.1f ms late%s",
+	       d->dry, d->late_us / 1e3,
+	       disturb_score(d) ? " (every window was disturbed)" : "");
+}
+
+/*
+ * Each flow's share of the bytes over [a, b] within TOL (relative) of its
+ * weight's share; its frames the same, CHARGED bytes each.
+ */
+static void check_shares(struct __test_metadata *_metadata,
+			 struct __fixture_type_sched *self,
+			 const unsigned int *w, unsigned int n,
+			 const struct snap *a, const struct snap *b,
+			 const struct disturb *d, const char *what)
+{
+	double sum_b = 0, dt = b->t - a->t;
+	unsigned int i, sum_w = 0;
+
+	for (i = 0; i < n; i++) {
+		ASSERT_NE(UINT64_MAX, a->bytes[i]);
+		ASSERT_NE(UINT64_MAX, b->bytes[i]);
+		sum_w += w[i];
+		sum_b += b->bytes[i] - a->bytes[i];
+	}
+	ASSERT_LT(0, sum_b);
+	TH_LOG("%s: %.2f s, %.1f MiB/s in all", what, dt, sum_b / dt / MIB);
+	log_disturb(_metadata, d);
+	for (i = 0; i < n; i++) {
+		double db = b->bytes[i] - a->bytes[i];
+		double dops = b->ops[i] - a->ops[i];
+		double want = (double)w[i] / sum_w, got = db / sum_b;
+
+		TH_LOG("  fn%u weight %4u: %5.1f MiB/s %6.0f frames/s share %.3f want %.3f %+.1f%%",
+		       i, w[i], db / dt / MIB, dops / dt, got, want,
+		       100 * (got / want - 1));
+		EXPECT_GE(TOL, got / want - 1);
+		EXPECT_GE(TOL, 1 - got / want);
+		/* Every frame charged in full (bytes and ops are read apart). */
+		EXPECT_GE(0.05 * db + 64 * CHARGED,
+			  db > dops * CHARGED ? db - dops * CHARGED :
+			  dops * CHARGED - db);
+		EXPECT_EQ(0, LOAD(self->f[i].errors));
+	}
+}
+
+TEST_F(sched, qos_weight_defaults_to_100_per_queue_pair)
+{
+	static const char *const types[] = { "1qp", "2qp", "4qp" };
+	static const char *const zero[] = {
+		"max_bytes_per_s", "max_ops_per_s", "bytes", "ops",
+		"throttled_ns",
+	};
+	unsigned int i, k;
+
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		flow_create(_metadata, self, i, types[i], 0);
+		TH_LOG("mdk_nic-%s: weight %llu", types[i],
+		       (unsigned long long)qos_get(self->f[i].uuid, "weight"));
+		EXPECT_EQ(100ULL << i, qos_get(self->f[i].uuid, "weight"));
+		for (k = 0; k < ARRAY_SIZE(zero); k++)
+			EXPECT_EQ(0, qos_get(self->f[i].uuid, zero[k]));
+	}
+}
+
+struct bad_write {
+	const char *file;
+	const char *val;
+	int err;
+};
+
+TEST_F(sched, bad_qos_writes_fail_and_change_nothing)
+{
+	static const struct bad_write bad[] = {
+		{ "weight", "abc", EINVAL },
+		{ "weight", "1x", EINVAL },
+		{ "weight", "0", ERANGE },
+		{ "weight", "10001", ERANGE },
+		{ "max_bytes_per_s", "abc", EINVAL },
+		{ "max_bytes_per_s", "18446744073709551616", ERANGE },
+		{ "max_ops_per_s", "abc", EINVAL },
+		{ "max_ops_per_s", "1000000001", ERANGE },
+	};
+	struct flow *f = &self->f[0];
+	unsigned int i;
+
+	flow_create(_metadata, self, 0, "1qp", 0);
+	set_qos(_metadata, f, "weight", 250);
+	set_qos(_metadata, f, "max_bytes_per_s", 12345678);
+	set_qos(_metadata, f, "max_ops_per_s", 4321);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		uint64_t before = qos_get(f->uuid, bad[i].file);
+		int ret = qos_set(f->uuid, bad[i].file, bad[i].val);
+
+		if (ret != -bad[i].err)
+			TH_LOG("%s <- \"%s\": %d (%s), expected -%d (%s)",
+			       bad[i].file, bad[i].val, ret,
+			       ret ? strerror(-ret) : "accepted", bad[i].err,
+			       strerror(bad[i].err));
+		EXPECT_EQ(-bad[i].err, ret);
+		EXPECT_EQ(before, qos_get(f->uuid, bad[i].file));
+	}
+	EXPECT_EQ(250, qos_get(f->uuid, "weight"));
+	EXPECT_EQ(12345678, qos_get(f->uuid, "max_bytes_per_s"));
+	EXPECT_EQ(4321, qos_get(f->uuid, "max_ops_per_s"));
+}
+
+/* @n started 1qp functions of weights @w, every one transmitting. */
+static void flows_go(struct __test_metadata *_metadata,
+		     struct __fixture_type_sched *self, const unsigned int *w,
+		     unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		flow_create(_metadata, self, i, "1qp", 1);
+		set_qos(_metadata, &self->f[i], "weight", w[i]);
+	}
+	for (i = 0; i < n; i++)
+		flow_go(_metadata, &self->f[i]);
+}
+
+TEST_F_TIMEOUT(sched, two_functions_share_transmit_by_weight, 120)
+{
+	static const unsigned int w1[] = { 100, 300 }, w2[] = { 300, 100 };
+	struct disturb d;
+	struct snap a, b;
+
+	flows_go(_metadata, self, w1, 2);
+	measure(self, 2, 2, &a, &b, &d);
+	check_shares(_metadata, self, w1, 2, &a, &b, &d, "weights 100:300");
+	set_qos(_metadata, &self->f[0], "weight", w2[0]);
+	set_qos(_metadata, &self->f[1], "weight", w2[1]);
+	measure(self, 2, 2, &a, &b, &d);
+	check_shares(_metadata, self, w2, 2, &a, &b, &d,
+		     "then 300:100, changed under load");
+}
+
+TEST_F_TIMEOUT(sched, four_functions_share_transmit_by_weight, 120)
+{
+	static const unsigned int w[] = { 100, 200, 300, 400 };
+	struct disturb d;
+	struct snap a, b;
+
+	flows_go(_metadata, self, w, 4);
+	measure(self, 4, 2, &a, &b, &d);
+	check_shares(_metadata, self, w, 4, &a, &b, &d,
+		     "weights 100:200:300:400");
+}
+
+/* A rate over [a, b] within TOL of @want; returns the rate. */
+static double check_rate(struct __test_metadata *_metadata, double d,
+			 double dt, double want, const char *what)
+{
+	double got = d / dt;
+
+	TH_LOG("%s: %.0f over %.2f s = %.0f/s, limit %.0f/s, error %+.1f%%",
+	       what, d, dt, got, want, 100 * (got / want - 1));
+	EXPECT_GE(TOL, got / want - 1);
+	EXPECT_GE(TOL, 1 - got / want);
+	return got;
+}
+
+/*
+ * Function 1 alone first (what one function does here, now); then
+ * function 0 limited in @file to a fifth of that, and function 1 next to
+ * it: the limit holds, function 0 is throttled, function 1 gets the rest.
+ * A window long enough for 40 of function 0's passes (64 frames each, one
+ * charge: a pass at either end moves the rate by 1/40).
+ */
+static void limit_next_to_unlimited(struct __test_metadata *_metadata,
+				    struct __fixture_type_sched *self,
+				    const char *file, bool frames)
+{
+	double alone, limit, unit, got, rest, dt, thr, secs;
+	struct disturb d;
+	struct snap a, b;
+
+	flow_create(_metadata, self, 0, "1qp", 1);
+	flow_create(_metadata, self, 1, "1qp", 1);
+	flow_go(_metadata, &self->f[1]);
+	measure(self, 2, 1.5, &a, &b, &d);
+	dt = b.t - a.t;
+	unit = frames ? 1 : CHARGED;
+	alone = (frames ? b.ops[1] - a.ops[1] : b.bytes[1] - a.bytes[1]) / dt;
+	TH_LOG("fn1 alone: %.1f MiB/s, %.0f frames/s",
+	       (b.bytes[1] - a.bytes[1]) / dt / MIB, (b.ops[1] - a.ops[1]) / dt);
+	log_disturb(_metadata, &d);
+	ASSERT_LT(0, alone);
+	limit = (uint64_t)(alone / 5);
+	secs = 40.0 * 64 * unit / limit;
+	secs = secs < 3 ? 3 : secs > 10 ? 10 : secs;
+	set_qos(_metadata, &self->f[0], file, limit);
+	flow_go(_metadata, &self->f[0]);
+	measure(self, 2, secs, &a, &b, &d);
+	dt = b.t - a.t;
+	got = check_rate(_metadata, frames ? b.ops[0] - a.ops[0] :
+			 b.bytes[0] - a.bytes[0], dt, limit,
+			 frames ? "fn0's frames at a fifth of that in max_ops_per_s" :
+			 "fn0's bytes at a fifth of that in max_bytes_per_s");
+	thr = (b.thr[0] - a.thr[0]) / 1e9;
+	TH_LOG("fn0 throttled %.2f s of %.2f s", thr, dt);
+	EXPECT_LT(0.1 * dt, thr);
+	EXPECT_GE(dt + 0.1, thr);
+	rest = (frames ? b.ops[1] - a.ops[1] : b.bytes[1] - a.bytes[1]) / dt;
+	TH_LOG("fn1 unlimited next to it: %.0f/s (%.0f%% of alone), throttled %llu ns",
+	       rest, 100 * rest / alone,
+	       (unsigned long long)(b.thr[1] - a.thr[1]));
+	log_disturb(_metadata, &d);
+	/*
+	 * Work conserving: far more than fn0; most of the rest, within what
+	 * the host's load moves a rate between two windows.
+	 */
+	EXPECT_LT(2 * got, rest);
+	EXPECT_LT(0.3 * alone, rest);
+	EXPECT_EQ(0, b.thr[1] - a.thr[1]);
+	EXPECT_EQ(0, LOAD(self->f[0].errors));
+	EXPECT_EQ(0, LOAD(self->f[1].errors));
+}
+
+TEST_F_TIMEOUT(sched, byte_limit_holds_and_an_unlimited_neighbour_gets_the_rest,
+	       120)
+{
+	limit_next_to_unlimited(_metadata, self, "max_bytes_per_s", false);
+}
+
+TEST_F_TIMEOUT(sched, frame_limit_holds_and_an_unlimited_neighbour_gets_the_rest,
+	       120)
+{
+	limit_next_to_unlimited(_metadata, self, "max_ops_per_s", true);
+}
+
+NIC_HARNESS_MAIN
