@@ -543,6 +543,44 @@ static void mdk_sched_idle_keeps_debt_drops_surplus(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s.nr_active, 0);
 }
 
+/* A preempted (stalled) entity keeps its credit, up to one quantum. */
+static void mdk_sched_preempt_keeps_credit(struct kunit *test)
+{
+	struct mdk_sched_qos qos = { .weight = MDK_SCHED_WEIGHT_DEFAULT };
+	struct mdk_sched_ent a, b;
+	struct mdk_sched s;
+	u64 wait;
+
+	mdk_sched_init(&s);
+	mdk_sched_ent_init(&a, &qos, 0);
+	mdk_sched_ent_init(&b, &qos, 0);
+	mdk_sched_activate(&s, &a, 0);
+	mdk_sched_activate(&s, &b, 0);
+	KUNIT_ASSERT_PTR_EQ(test, mdk_sched_pick(&s, 0, &wait), &a);
+	mdk_sched_charge(&s, &a, 100, 1, 0);
+	mdk_sched_preempt(&s, &a, 0);
+	KUNIT_EXPECT_FALSE(test, a.active);
+	KUNIT_EXPECT_EQ(test, s.nr_active, 1);
+	KUNIT_EXPECT_EQ(test, a.deficit, MDK_SCHED_QUANTUM - 612);
+	/* Back: the credit is there, plus this turn's quantum, once. */
+	mdk_sched_activate(&s, &a, 0);
+	KUNIT_ASSERT_PTR_EQ(test, mdk_sched_pick(&s, 0, &wait), &b);
+	mdk_sched_charge(&s, &b, SZ_1M, 1, 0);
+	KUNIT_ASSERT_PTR_EQ(test, mdk_sched_pick(&s, 0, &wait), &a);
+	KUNIT_EXPECT_EQ(test, a.deficit, 2 * MDK_SCHED_QUANTUM - 612);
+	/* Preempted again at once: no more than one quantum is kept. */
+	mdk_sched_preempt(&s, &a, 0);
+	KUNIT_EXPECT_EQ(test, a.deficit, MDK_SCHED_QUANTUM);
+	/* A debt is kept as by mdk_sched_idle(); an idle entity is left. */
+	mdk_sched_activate(&s, &a, 0);
+	a.deficit = -5000;
+	mdk_sched_preempt(&s, &a, 0);
+	KUNIT_EXPECT_EQ(test, a.deficit, -5000);
+	mdk_sched_preempt(&s, &a, 0);
+	KUNIT_EXPECT_EQ(test, a.deficit, -5000);
+	KUNIT_EXPECT_EQ(test, s.nr_active, 1);
+}
+
 /* Stats count bytes and ops, and throttled time including a period still on. */
 static void mdk_sched_stats_count_consumption(struct kunit *test)
 {
@@ -1191,6 +1229,7 @@ static struct kunit_case mdk_sched_cases[] = {
 	KUNIT_CASE(mdk_sched_activate_idle_idempotent),
 	KUNIT_CASE(mdk_sched_pick_keeps_turn_while_deficit_positive),
 	KUNIT_CASE(mdk_sched_idle_keeps_debt_drops_surplus),
+	KUNIT_CASE(mdk_sched_preempt_keeps_credit),
 	KUNIT_CASE(mdk_sched_stats_count_consumption),
 	KUNIT_CASE(mdk_sched_bucket_holds_one_burst),
 	KUNIT_CASE(mdk_sched_pick_waits_for_first_unthrottled),

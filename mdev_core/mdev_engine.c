@@ -62,7 +62,7 @@ static void __mdk_engine_check(struct mdk_engine *e, u64 now,
 	if (stalled && now - e->owner_since <= MDK_ENGINE_STALL_NS)
 		return;
 	if (stalled)
-		mdk_sched_idle(&e->sched, &stalled->ent, now);
+		mdk_sched_preempt(&e->sched, &stalled->ent, now);
 	__mdk_engine_grant(e, now, quiet);
 	if (stalled && stalled != quiet && stalled != e->owner)
 		stalled->granted(stalled);

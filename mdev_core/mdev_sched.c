@@ -213,6 +213,31 @@ void mdk_sched_idle(struct mdk_sched *s, struct mdk_sched_ent *e, u64 now)
 
 MDK_EXPORT(mdk_sched_idle);
 
+/**
+ * mdk_sched_preempt() - an entity loses its turn without going idle of its
+ *	own accord (its engine found it stalled): it leaves the run list
+ * @s: the scheduler
+ * @e: the entity; nothing happens if it is idle already
+ * @now: the time, in ns
+ *
+ * As mdk_sched_idle(), but a positive deficit is kept, up to one quantum:
+ * the stall costs the entity its turn, not its share (a host that stopped
+ * the VM running the engine's threads looks like a stall), and repeated
+ * stalls bank no more than one quantum.
+ */
+void mdk_sched_preempt(struct mdk_sched *s, struct mdk_sched_ent *e, u64 now)
+{
+	s64 keep = clamp_t(s64, e->deficit, 0, mdk_sched_quantum(s, e));
+
+	if (!e->active)
+		return;
+	mdk_sched_idle(s, e, now);
+	if (keep > 0)
+		e->deficit = keep;
+}
+
+MDK_EXPORT(mdk_sched_preempt);
+
 /*
  * After a pass in which every eligible entity got a quantum and none
  * reached a positive deficit: give each the quanta of the rounds in which

@@ -135,6 +135,7 @@ int mdk_sched_ent_set(struct mdk_sched_ent *e,
 void mdk_sched_activate(struct mdk_sched *s, struct mdk_sched_ent *e,
 			u64 now);
 void mdk_sched_idle(struct mdk_sched *s, struct mdk_sched_ent *e, u64 now);
+void mdk_sched_preempt(struct mdk_sched *s, struct mdk_sched_ent *e, u64 now);
 struct mdk_sched_ent *mdk_sched_pick(struct mdk_sched *s, u64 now,
 				     u64 *wait_ns);
 void mdk_sched_charge(struct mdk_sched *s, struct mdk_sched_ent *e,
