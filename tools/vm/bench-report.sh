@@ -50,7 +50,7 @@ section() {
 {
 	echo "# make bench"
 	echo
-	echo "Kernel $kernel in a QEMU TCG guest (2 vCPUs) on a $(nproc)-CPU host, $(date -u '+%Y-%m-%d %H:%M UTC')."
+	echo "Kernel $kernel in a QEMU guest (${MDK_QEMU_CPU:-single-threaded TCG, 2 vCPUs}) on a $(nproc)-CPU host, $(date -u '+%Y-%m-%d %H:%M UTC')."
 	echo "Tables also printed by \`make bench\`; raw lines in build/bench/*/output.txt."
 } >"$report"
 
