@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,39 @@ static inline void mdk_find_pci(unsigned int vendor, unsigned int device,
 	}
 	if (d)
 		closedir(d);
+}
+
+/* The path of an mdev's qos/ file (docs/sched.md). */
+static inline void mdk_qos_path(char *buf, size_t len, const char *uuid,
+				const char *name)
+{
+	snprintf(buf, len, "/sys/bus/mdev/devices/%s/qos/%s", uuid, name);
+}
+
+/* A qos/ file's value; UINT64_MAX if it cannot be read. */
+static inline uint64_t mdk_qos_get(const char *uuid, const char *name)
+{
+	char path[160], buf[64], *end;
+	uint64_t v;
+
+	mdk_qos_path(path, sizeof(path), uuid, name);
+	if (mdk_read_str(path, buf, sizeof(buf)) || !buf[0])
+		return UINT64_MAX;
+	errno = 0;
+	v = strtoull(buf, &end, 10);
+	if (errno || *end)
+		return UINT64_MAX;
+	return v;
+}
+
+/* Writes @val to a qos/ file in one write(2): 0 or -errno. */
+static inline int mdk_qos_set(const char *uuid, const char *name,
+			      const char *val)
+{
+	char path[160];
+
+	mdk_qos_path(path, sizeof(path), uuid, name);
+	return mdk_write_str(path, val);
 }
 
 #endif /* MDK_SYSFS_H */

@@ -42,7 +42,6 @@
 
 #define CARD		"/sys/devices/platform/mdk_card.0"
 #define TYPES		CARD "/mdev_supported_types"
-#define MDEVS		"/sys/bus/mdev/devices"
 #define NFLOWS		4
 #define DEPTH		16		/* descriptors in flight */
 /*
@@ -140,37 +139,6 @@ static void *flow_thread(void *arg)
 	return NULL;
 }
 
-static void qos_path(char *buf, size_t len, const char *uuid,
-		     const char *name)
-{
-	snprintf(buf, len, MDEVS "/%s/qos/%s", uuid, name);
-}
-
-/* A qos file's value; UINT64_MAX if it cannot be read. */
-static uint64_t qos_get(const char *uuid, const char *name)
-{
-	char path[160], buf[64], *end;
-	uint64_t v;
-
-	qos_path(path, sizeof(path), uuid, name);
-	if (mdk_read_str(path, buf, sizeof(buf)) || !buf[0])
-		return UINT64_MAX;
-	errno = 0;
-	v = strtoull(buf, &end, 10);
-	if (errno || *end)
-		return UINT64_MAX;
-	return v;
-}
-
-/* Writes @val to a qos file in one write(2): 0 or -errno. */
-static int qos_set(const char *uuid, const char *name, const char *val)
-{
-	char path[160];
-
-	qos_path(path, sizeof(path), uuid, name);
-	return mdk_write_str(path, val);
-}
-
 FIXTURE(sched) {
 	struct flow f[NFLOWS];
 	char extra[40];		/* a VF created and removed by one test */
@@ -247,8 +215,8 @@ static void set_weight(struct __test_metadata *_metadata, struct flow *f,
 	char val[16];
 
 	snprintf(val, sizeof(val), "%u", w);
-	ASSERT_EQ(0, qos_set(f->uuid, "weight", val));
-	ASSERT_EQ(w, qos_get(f->uuid, "weight"));
+	ASSERT_EQ(0, mdk_qos_set(f->uuid, "weight", val));
+	ASSERT_EQ(w, mdk_qos_get(f->uuid, "weight"));
 }
 
 /* What every VF had consumed at one moment. */
@@ -269,11 +237,11 @@ static void snap_take(struct __fixture_type_sched *self, unsigned int n,
 	s->t = now();
 	for (i = 0; i < n; i++) {
 		s->done[i] = self->f[i].done;
-		s->bytes[i] = qos_get(self->f[i].uuid, "bytes");
+		s->bytes[i] = mdk_qos_get(self->f[i].uuid, "bytes");
 	}
 	for (i = 0; i < n; i++) {
-		s->ops[i] = qos_get(self->f[i].uuid, "ops");
-		s->thr[i] = qos_get(self->f[i].uuid, "throttled_ns");
+		s->ops[i] = mdk_qos_get(self->f[i].uuid, "ops");
+		s->thr[i] = mdk_qos_get(self->f[i].uuid, "throttled_ns");
 	}
 }
 
@@ -364,14 +332,14 @@ TEST_F(sched, qos_files_exist_with_type_defaults)
 	for (i = 0; i < 4; i++) {
 		flow_create(_metadata, self, i, types[i], 0);
 		TH_LOG("mdk_card-%s: weight %llu", types[i],
-		       (unsigned long long)qos_get(self->f[i].uuid, "weight"));
-		ASSERT_EQ(100ULL << i, qos_get(self->f[i].uuid, "weight"));
+		       (unsigned long long)mdk_qos_get(self->f[i].uuid, "weight"));
+		ASSERT_EQ(100ULL << i, mdk_qos_get(self->f[i].uuid, "weight"));
 		for (k = 0; k < 5; k++) {
-			if (qos_get(self->f[i].uuid, zero[k]))
+			if (mdk_qos_get(self->f[i].uuid, zero[k]))
 				TH_LOG("  %s is %llu", zero[k],
-				       (unsigned long long)qos_get(self->f[i].uuid,
+				       (unsigned long long)mdk_qos_get(self->f[i].uuid,
 								   zero[k]));
-			EXPECT_EQ(0, qos_get(self->f[i].uuid, zero[k]));
+			EXPECT_EQ(0, mdk_qos_get(self->f[i].uuid, zero[k]));
 		}
 	}
 }
@@ -416,12 +384,12 @@ TEST_F(sched, bad_qos_writes_fail_and_change_nothing)
 	flow_create(_metadata, self, 0, "1q", 0);
 	u = self->f[0].uuid;
 	/* Values that are not the defaults, to see that nothing changes. */
-	ASSERT_EQ(0, qos_set(u, "weight", "250"));
-	ASSERT_EQ(0, qos_set(u, "max_bytes_per_s", "12345678"));
-	ASSERT_EQ(0, qos_set(u, "max_ops_per_s", "4321"));
+	ASSERT_EQ(0, mdk_qos_set(u, "weight", "250"));
+	ASSERT_EQ(0, mdk_qos_set(u, "max_bytes_per_s", "12345678"));
+	ASSERT_EQ(0, mdk_qos_set(u, "max_ops_per_s", "4321"));
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		uint64_t before = qos_get(u, bad[i].file);
-		int ret = qos_set(u, bad[i].file, bad[i].val);
+		uint64_t before = mdk_qos_get(u, bad[i].file);
+		int ret = mdk_qos_set(u, bad[i].file, bad[i].val);
 
 		if (ret != -bad[i].err && (!bad[i].err2 || ret != -bad[i].err2))
 			TH_LOG("%s <- \"%s\": %d (%s), expected -%d", bad[i].file,
@@ -429,14 +397,14 @@ TEST_F(sched, bad_qos_writes_fail_and_change_nothing)
 			       bad[i].err);
 		EXPECT_TRUE(ret == -bad[i].err ||
 			    (bad[i].err2 && ret == -bad[i].err2));
-		EXPECT_EQ(before, qos_get(u, bad[i].file));
+		EXPECT_EQ(before, mdk_qos_get(u, bad[i].file));
 	}
-	EXPECT_EQ(250, qos_get(u, "weight"));
-	EXPECT_EQ(12345678, qos_get(u, "max_bytes_per_s"));
-	EXPECT_EQ(4321, qos_get(u, "max_ops_per_s"));
+	EXPECT_EQ(250, mdk_qos_get(u, "weight"));
+	EXPECT_EQ(12345678, mdk_qos_get(u, "max_bytes_per_s"));
+	EXPECT_EQ(4321, mdk_qos_get(u, "max_ops_per_s"));
 	/* The counters cannot be written. */
 	for (i = 0; i < 3; i++)
-		EXPECT_NE(0, qos_set(u, ro[i], "0"));
+		EXPECT_NE(0, mdk_qos_set(u, ro[i], "0"));
 }
 
 TEST_F(sched, good_qos_writes_read_back)
@@ -462,13 +430,13 @@ TEST_F(sched, good_qos_writes_read_back)
 	flow_create(_metadata, self, 0, "2q", 0);
 	u = self->f[0].uuid;
 	for (i = 0; i < ARRAY_SIZE(good); i++) {
-		int ret = qos_set(u, good[i].file, good[i].val);
+		int ret = mdk_qos_set(u, good[i].file, good[i].val);
 
 		if (ret)
 			TH_LOG("%s <- \"%s\": %s", good[i].file, good[i].val,
 			       strerror(-ret));
 		EXPECT_EQ(0, ret);
-		EXPECT_EQ(good[i].want, qos_get(u, good[i].file));
+		EXPECT_EQ(good[i].want, mdk_qos_get(u, good[i].file));
 	}
 }
 
@@ -601,7 +569,7 @@ TEST_F_TIMEOUT(sched, byte_rate_limit_holds_and_throttled_ns_grows, 120)
 	TH_LOG("unlimited: %.1f MiB/s; the limit: %.1f MiB/s", alone / MIB,
 	       limit / MIB);
 	snprintf(val, sizeof(val), "%.0f", limit);
-	ASSERT_EQ(0, qos_set(self->f[0].uuid, "max_bytes_per_s", val));
+	ASSERT_EQ(0, mdk_qos_set(self->f[0].uuid, "max_bytes_per_s", val));
 	measure(self, 1, 3, &a, &b);
 	dt = b.t - a.t;
 	check_rate(_metadata, b.bytes[0] - a.bytes[0], dt, atof(val),
@@ -627,7 +595,7 @@ TEST_F_TIMEOUT(sched, op_rate_limit_holds_and_throttled_ns_grows, 120)
 	if ((b.ops[0] - a.ops[0]) / dt < 1.2 * 2000)
 		SKIP(return, "the card does %.0f copies/s here: a limit of 2000/s cannot be measured",
 		     (b.ops[0] - a.ops[0]) / dt);
-	ASSERT_EQ(0, qos_set(self->f[0].uuid, "max_ops_per_s", "2000"));
+	ASSERT_EQ(0, mdk_qos_set(self->f[0].uuid, "max_ops_per_s", "2000"));
 	measure(self, 1, 3, &a, &b);
 	dt = b.t - a.t;
 	check_rate(_metadata, b.ops[0] - a.ops[0], dt, 2000,
@@ -658,7 +626,7 @@ TEST_F_TIMEOUT(sched, limited_vf_leaves_the_rest_to_an_unlimited_one, 120)
 	/* 16 MiB/s, or a fifth of it (the debug kernel's card does ~25-50). */
 	limit = (unsigned long long)(alone / 5 < 16.0 * MIB ? alone / 5 : 16.0 * MIB);
 	snprintf(val, sizeof(val), "%llu", limit);
-	ASSERT_EQ(0, qos_set(self->f[0].uuid, "max_bytes_per_s", val));
+	ASSERT_EQ(0, mdk_qos_set(self->f[0].uuid, "max_bytes_per_s", val));
 	flow_go(_metadata, &self->f[0], 64 * KIB, DEPTH);
 	measure(self, 2, 3, &a, &b);
 	dt = b.t - a.t;
@@ -944,7 +912,7 @@ TEST_F_TIMEOUT(sched, stalled_tenant_does_not_stop_the_others, 180)
 	}
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < 4; i++) {
-			qos_path(path[i], sizeof(path[i]), self->f[k].uuid,
+			mdk_qos_path(path[i], sizeof(path[i]), self->f[k].uuid,
 				 qos[i]);
 			t->path = path[i];
 			took = timed(t, 1);

@@ -120,37 +120,6 @@ static void *flow_thread(void *arg)
 	return NULL;
 }
 
-static void qos_path(char *buf, size_t len, const char *uuid,
-		     const char *name)
-{
-	snprintf(buf, len, NIC_MDEVS "/%s/qos/%s", uuid, name);
-}
-
-/* A qos file's value; UINT64_MAX if it cannot be read. */
-static uint64_t qos_get(const char *uuid, const char *name)
-{
-	char path[160], buf[64], *end;
-	uint64_t v;
-
-	qos_path(path, sizeof(path), uuid, name);
-	if (mdk_read_str(path, buf, sizeof(buf)) || !buf[0])
-		return UINT64_MAX;
-	errno = 0;
-	v = strtoull(buf, &end, 10);
-	if (errno || *end)
-		return UINT64_MAX;
-	return v;
-}
-
-/* Writes @val to a qos file in one write(2): 0 or -errno. */
-static int qos_set(const char *uuid, const char *name, const char *val)
-{
-	char path[160];
-
-	qos_path(path, sizeof(path), uuid, name);
-	return mdk_write_str(path, val);
-}
-
 FIXTURE(sched) {
 	struct flow f[NFLOWS];
 };
@@ -247,8 +216,8 @@ static void set_qos(struct __test_metadata *_metadata, struct flow *f,
 	char val[32];
 
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
-	ASSERT_EQ(0, qos_set(f->uuid, name, val));
-	ASSERT_EQ(v, qos_get(f->uuid, name));
+	ASSERT_EQ(0, mdk_qos_set(f->uuid, name, val));
+	ASSERT_EQ(v, mdk_qos_get(f->uuid, name));
 }
 
 /* What every function had been charged at one moment. */
@@ -267,10 +236,10 @@ static void snap_take(struct __fixture_type_sched *self, unsigned int n,
 	/* A sysfs read can take ms here: the bytes next to each other. */
 	s->t = now();
 	for (i = 0; i < n; i++)
-		s->bytes[i] = qos_get(self->f[i].uuid, "bytes");
+		s->bytes[i] = mdk_qos_get(self->f[i].uuid, "bytes");
 	for (i = 0; i < n; i++) {
-		s->ops[i] = qos_get(self->f[i].uuid, "ops");
-		s->thr[i] = qos_get(self->f[i].uuid, "throttled_ns");
+		s->ops[i] = mdk_qos_get(self->f[i].uuid, "ops");
+		s->thr[i] = mdk_qos_get(self->f[i].uuid, "throttled_ns");
 	}
 }
 
@@ -387,10 +356,10 @@ TEST_F(sched, qos_weight_defaults_to_100_per_queue_pair)
 	for (i = 0; i < ARRAY_SIZE(types); i++) {
 		flow_create(_metadata, self, i, types[i], 0);
 		TH_LOG("mdk_nic-%s: weight %llu", types[i],
-		       (unsigned long long)qos_get(self->f[i].uuid, "weight"));
-		EXPECT_EQ(100ULL << i, qos_get(self->f[i].uuid, "weight"));
+		       (unsigned long long)mdk_qos_get(self->f[i].uuid, "weight"));
+		EXPECT_EQ(100ULL << i, mdk_qos_get(self->f[i].uuid, "weight"));
 		for (k = 0; k < ARRAY_SIZE(zero); k++)
-			EXPECT_EQ(0, qos_get(self->f[i].uuid, zero[k]));
+			EXPECT_EQ(0, mdk_qos_get(self->f[i].uuid, zero[k]));
 	}
 }
 
@@ -420,8 +389,8 @@ TEST_F(sched, bad_qos_writes_fail_and_change_nothing)
 	set_qos(_metadata, f, "max_bytes_per_s", 12345678);
 	set_qos(_metadata, f, "max_ops_per_s", 4321);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
-		uint64_t before = qos_get(f->uuid, bad[i].file);
-		int ret = qos_set(f->uuid, bad[i].file, bad[i].val);
+		uint64_t before = mdk_qos_get(f->uuid, bad[i].file);
+		int ret = mdk_qos_set(f->uuid, bad[i].file, bad[i].val);
 
 		if (ret != -bad[i].err)
 			TH_LOG("%s <- \"%s\": %d (%s), expected -%d (%s)",
@@ -429,11 +398,11 @@ TEST_F(sched, bad_qos_writes_fail_and_change_nothing)
 			       ret ? strerror(-ret) : "accepted", bad[i].err,
 			       strerror(bad[i].err));
 		EXPECT_EQ(-bad[i].err, ret);
-		EXPECT_EQ(before, qos_get(f->uuid, bad[i].file));
+		EXPECT_EQ(before, mdk_qos_get(f->uuid, bad[i].file));
 	}
-	EXPECT_EQ(250, qos_get(f->uuid, "weight"));
-	EXPECT_EQ(12345678, qos_get(f->uuid, "max_bytes_per_s"));
-	EXPECT_EQ(4321, qos_get(f->uuid, "max_ops_per_s"));
+	EXPECT_EQ(250, mdk_qos_get(f->uuid, "weight"));
+	EXPECT_EQ(12345678, mdk_qos_get(f->uuid, "max_bytes_per_s"));
+	EXPECT_EQ(4321, mdk_qos_get(f->uuid, "max_ops_per_s"));
 }
 
 /* @n started 1qp functions of weights @w, every one transmitting. */
