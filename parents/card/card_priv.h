@@ -30,7 +30,7 @@
 #define MDK_CARD_BATCH		32
 /* Entries of a VF's pin lookup cache (card_pins.c) */
 #define MDK_CARD_TLB		64
-#define MDK_CARD_BATCH_BYTES	(256 << 10)
+#define MDK_CARD_BATCH_BYTES	(64 << 10)
 
 /* Pages a descriptor's buffer may span: 1 MiB, unaligned. */
 #define MDK_CARD_MAX_PAGES	((MDK_CARD_MAX_LEN >> PAGE_SHIFT) + 1)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -139,6 +140,14 @@ static inline void mdk_find_pci(unsigned int vendor, unsigned int device,
 	}
 	if (d)
 		closedir(d);
+}
+
+/* Is this the bed's debug kernel (KASAN, lockdep: ~10x slower)? */
+static inline int mdk_is_debug_kernel(void)
+{
+	struct utsname u;
+
+	return !uname(&u) && strstr(u.release, "debug");
 }
 
 /* The path of an mdev's qos/ file (docs/sched.md). */

@@ -476,12 +476,14 @@ static void shares(struct __test_metadata *_metadata,
 	for (i = 0; i < n; i++)
 		flow_go(_metadata, &self->f[i], SHARE_LEN, DEPTH_SHARES);
 	/*
-	 * Up to three windows: one the host disturbed (the other VM of the
-	 * check taking the cores, the card's rate falling 5x in a window on
-	 * the debug kernel) is logged and measured again; a scheduler that
-	 * gets the shares wrong gets them wrong in all three.
+	 * Up to three windows (five on the debug kernel, where four VFs'
+	 * workers and drivers starve each other of the two vCPUs): one the
+	 * host disturbed (the other VM of the check taking the cores, the
+	 * card's rate falling 5x in a window on the debug kernel) is logged
+	 * and measured again; a scheduler that gets the shares wrong gets them
+	 * wrong in all of them.
 	 */
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < (mdk_is_debug_kernel() ? 4 : 2); k++) {
 		measure(self, n, 3, &a, &b);
 		if (shares_within(self, w, n, &a, &b))
 			break;

@@ -2,6 +2,11 @@
 /*
  * mdevkit-alone: long
  * mdevkit-append: maxcpus=1
+ * mdevkit-kvers: 6.12 6.1
+ * Not on the debug kernel: there one transmit pass (the NIC charges the
+ * engine once a pass) takes longer than the engine's 50 ms stall limit, so
+ * every turn ends as a stall and the functions get equal time whatever
+ * their weights (docs/sched.md, limits).
  * nic_sched - the software NIC's transmit engine (docs/nic.md, "Transmit
  * is scheduled") as its users see it, through each mdev's qos/ directory
  * (docs/sched.md), on NIC 0 with 1qp functions driven by libmdkvnet:
