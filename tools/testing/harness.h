@@ -347,9 +347,11 @@ static inline int __harness_main(int argc, char **argv)
 			__harness_variant_off(v) ? off++ : total++;
 	printf("TAP version 13\n1..%d\n", total);
 #ifdef HARNESS_DEBUG_VARIANTS
-	if (off)
-		printf("# debug kernel: only the variants %s run (%d tests of other variants not planned)\n",
-		       HARNESS_DEBUG_VARIANTS, off);
+	if (off) {
+		printf("# debug kernel: only the variants %s run",
+		       HARNESS_DEBUG_VARIANTS);
+		printf(" (%d tests of other variants not planned)\n", off);
+	}
 #endif
 	for (t = __tests; t; t = t->next) {
 		for (v = t->fixture->variants ? t->fixture->variants : &__no_variant;
@@ -390,5 +392,22 @@ static inline int __harness_main(int argc, char **argv)
 	{								\
 		return __harness_main(argc, argv);			\
 	}
+
+/*
+ * A rate, @d over @dt seconds, within @tol (relative) of @want; logged
+ * with @what. Returns the rate.
+ */
+static inline double
+mdk_check_rate(struct __test_metadata *_metadata, double tol, double d,
+	       double dt, double want, const char *what)
+{
+	double got = d / dt;
+
+	TH_LOG("%s: %.1f over %.2f s = %.1f/s, limit %.1f/s, error %+.1f%%",
+	       what, d, dt, got, want, 100 * (got / want - 1));
+	EXPECT_GE(tol, got / want - 1);
+	EXPECT_GE(tol, 1 - got / want);
+	return got;
+}
 
 #endif /* MDK_HARNESS_H */

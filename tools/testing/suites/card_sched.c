@@ -527,19 +527,6 @@ TEST_F_TIMEOUT(sched, weight_changed_under_load_takes_effect, 120)
 		     "then 100:400, changed under load");
 }
 
-/* A rate over [a, b] within TOL of @want; returns the rate. */
-static double check_rate(struct __test_metadata *_metadata, double d,
-			 double dt, double want, const char *what)
-{
-	double got = d / dt;
-
-	TH_LOG("%s: %.1f over %.2f s = %.1f/s, limit %.1f/s, error %+.1f%%",
-	       what, d, dt, got, want, 100 * (got / want - 1));
-	EXPECT_GE(TOL, got / want - 1);
-	EXPECT_GE(TOL, 1 - got / want);
-	return got;
-}
-
 /* Flow 0 was held back by its limit for part of [a, b], and no longer. */
 static void check_throttled(struct __test_metadata *_metadata,
 			    struct __fixture_type_sched *self,
@@ -574,10 +561,11 @@ TEST_F_TIMEOUT(sched, byte_rate_limit_holds_and_throttled_ns_grows, 120)
 	ASSERT_EQ(0, mdk_qos_set(self->f[0].uuid, "max_bytes_per_s", val));
 	measure(self, 1, 3, &a, &b);
 	dt = b.t - a.t;
-	check_rate(_metadata, b.bytes[0] - a.bytes[0], dt, atof(val),
-		   "bytes at max_bytes_per_s");
-	check_rate(_metadata, (double)(b.done[0] - a.done[0]) * 64 * KIB, dt,
-		   atof(val), "  by completions");
+	mdk_check_rate(_metadata, TOL, b.bytes[0] - a.bytes[0], dt, atof(val),
+		       "bytes at max_bytes_per_s");
+	mdk_check_rate(_metadata, TOL,
+		       (double)(b.done[0] - a.done[0]) * 64 * KIB, dt,
+		       atof(val), "  by completions");
 	check_throttled(_metadata, self, &a, &b);
 }
 
@@ -600,10 +588,10 @@ TEST_F_TIMEOUT(sched, op_rate_limit_holds_and_throttled_ns_grows, 120)
 	ASSERT_EQ(0, mdk_qos_set(self->f[0].uuid, "max_ops_per_s", "2000"));
 	measure(self, 1, 3, &a, &b);
 	dt = b.t - a.t;
-	check_rate(_metadata, b.ops[0] - a.ops[0], dt, 2000,
-		   "64-byte copies at max_ops_per_s 2000");
-	check_rate(_metadata, b.done[0] - a.done[0], dt, 2000,
-		   "  by completions");
+	mdk_check_rate(_metadata, TOL, b.ops[0] - a.ops[0], dt, 2000,
+		       "64-byte copies at max_ops_per_s 2000");
+	mdk_check_rate(_metadata, TOL, b.done[0] - a.done[0], dt, 2000,
+		       "  by completions");
 	/* 64 bytes an operation (ops and bytes are read apart: 5%). */
 	ratio = (b.bytes[0] - a.bytes[0]) / (64.0 * (b.ops[0] - a.ops[0]));
 	EXPECT_GE(1.05, ratio);
@@ -632,8 +620,8 @@ TEST_F_TIMEOUT(sched, limited_vf_leaves_the_rest_to_an_unlimited_one, 120)
 	flow_go(_metadata, &self->f[0], 64 * KIB, DEPTH);
 	measure(self, 2, 3, &a, &b);
 	dt = b.t - a.t;
-	lim = check_rate(_metadata, b.bytes[0] - a.bytes[0], dt, limit,
-			 "VF0 limited to a fifth of that");
+	lim = mdk_check_rate(_metadata, TOL, b.bytes[0] - a.bytes[0], dt, limit,
+			     "VF0 limited to a fifth of that");
 	rest = (b.bytes[1] - a.bytes[1]) / dt;
 	TH_LOG("VF1 unlimited next to it: %.1f MiB/s (%.0f%% of alone), throttled %llu ns",
 	       rest / MIB, 100 * rest / alone,

@@ -453,19 +453,6 @@ TEST_F_TIMEOUT(sched, four_functions_share_transmit_by_weight, 120)
 		     "weights 100:200:300:400");
 }
 
-/* A rate over [a, b] within TOL of @want; returns the rate. */
-static double check_rate(struct __test_metadata *_metadata, double d,
-			 double dt, double want, const char *what)
-{
-	double got = d / dt;
-
-	TH_LOG("%s: %.0f over %.2f s = %.0f/s, limit %.0f/s, error %+.1f%%",
-	       what, d, dt, got, want, 100 * (got / want - 1));
-	EXPECT_GE(TOL, got / want - 1);
-	EXPECT_GE(TOL, 1 - got / want);
-	return got;
-}
-
 /*
  * Function 1 alone first (what one function does here, now); then
  * function 0 limited in @file to a fifth of that, and function 1 next to
@@ -499,10 +486,10 @@ static void limit_next_to_unlimited(struct __test_metadata *_metadata,
 	flow_go(_metadata, &self->f[0]);
 	measure(self, 2, secs, &a, &b, &d);
 	dt = b.t - a.t;
-	got = check_rate(_metadata, frames ? b.ops[0] - a.ops[0] :
-			 b.bytes[0] - a.bytes[0], dt, limit,
-			 frames ? "fn0's frames at a fifth of that in max_ops_per_s" :
-			 "fn0's bytes at a fifth of that in max_bytes_per_s");
+	got = mdk_check_rate(_metadata, TOL, frames ? b.ops[0] - a.ops[0] :
+			     b.bytes[0] - a.bytes[0], dt, limit,
+			     frames ? "fn0's frames at a fifth of that in max_ops_per_s" :
+			     "fn0's bytes at a fifth of that in max_bytes_per_s");
 	thr = (b.thr[0] - a.thr[0]) / 1e9;
 	TH_LOG("fn0 throttled %.2f s of %.2f s", thr, dt);
 	EXPECT_LT(0.1 * dt, thr);
