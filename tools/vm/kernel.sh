@@ -3,7 +3,8 @@
 #
 # kernel.sh env KVER   - fetch (or build) the bed kernel KVER into the cache and
 #                        print shell assignments describing it:
-#                        KNAME KABI KVERSION KIMAGE KBUILD KMODS
+#                        KNAME KABI KVERSION KIMAGE KBUILD KMODS, and KELF
+#                        (the kernel as an ELF with a PVH entry, or empty)
 # kernel.sh list       - the kernel targets of tools/vm/kernels
 #
 # Debian kernels: the newest package of the series that apt offers now is
@@ -57,6 +58,31 @@ memo_valid() { # NAME PAT
 	[ -n "$img" ] && [ -e "$img" ]
 }
 
+# The image's kernel uncompressed, an ELF that QEMU starts at its PVH entry
+# (CONFIG_PVH: Debian's kernels have it): no firmware loader and no
+# decompression in TCG, 3.3 s less of every VM's boot. Made once into the
+# kernel's cache folder; empty when the image has none (QEMU then boots the
+# bzImage, as before).
+pvh_elf() { # BZIMAGE OUT
+	local img=$1 out=$2 magic tool off
+	if [ ! -s "$out" ]; then
+		for magic in '\x28\xb5\x2f\xfd:zstd' '\xfd7zXZ\x00:xz' '\x1f\x8b\x08:gzip'; do
+			tool=${magic##*:}
+			command -v "$tool" >/dev/null || continue
+			for off in $(LC_ALL=C grep -aboP "${magic%:*}" "$img" | cut -d: -f1 | head -3); do
+				tail -c +$((off + 1)) "$img" | "$tool" -dcq >"$out.tmp" 2>/dev/null || true
+				if LC_ALL=C readelf -n "$out.tmp" 2>/dev/null | grep -q 'type: (0x00000012)'; then
+					mv "$out.tmp" "$out"
+					break 2
+				fi
+			done
+		done
+		rm -f "$out.tmp"
+	fi
+	[ -s "$out" ] && echo "$out"
+	return 0
+}
+
 fetch_debian() {
 	local name=$1 pat=$2 img abi ver dir tmp hdr pkgs p debs
 	mdk_apt_fresh
@@ -103,6 +129,7 @@ KVERSION='$img $ver'
 KIMAGE=$dir/root/boot/vmlinuz-$abi
 KBUILD=$dir/root/usr/src/linux-headers-$abi
 KMODS=$dir/root/lib/modules/$abi
+KELF=$(pvh_elf "$dir/root/boot/vmlinuz-$abi" "$dir/vmlinux-pvh")
 EOF
 	{ echo "$pat"; cat "$MDK_CACHE/kernels/$name.env"; } >"$MDK_CACHE/kernels/$name.memo.tmp" &&
 		mv "$MDK_CACHE/kernels/$name.memo.tmp" "$MDK_CACHE/kernels/$name.memo"

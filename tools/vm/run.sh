@@ -77,7 +77,7 @@ rm -f "$logdir/run.cpio"
 mem=${MDK_VM_MEM:-2048}
 qemu=(qemu-system-x86_64 ${MDK_QEMU_CPU:--accel tcg,thread=single -M q35 -cpu max -smp 2} -m "$mem"
 	-no-reboot -net none -display none -monitor none
-	-kernel "$KIMAGE" -initrd "$initrd"
+	-kernel "${KELF:-$KIMAGE}" -initrd "$initrd"
 	-append "console=ttyS0,115200 loglevel=7 panic=-1 mdevkit.ivshmem_mb=16 kunit.enable=1 ${MDK_VM_APPEND:-}"
 	-object "memory-backend-file,id=ivshmem,size=16M,share=on,mem-path=$logdir/ivshmem"
 	-device ivshmem-plain,memdev=ivshmem)
