@@ -20,8 +20,8 @@ set -euo pipefail
 
 # Host programs copied into the VM, with the shared libraries they need.
 BASE_BINS="/bin/busybox /bin/dash /bin/kmod /usr/bin/udevadm /usr/bin/mdevctl
-	/usr/bin/lspci /usr/bin/setpci /bin/ip /usr/sbin/ethtool"
-BASE_PKGS="busybox-static dash kmod udev mdevctl pciutils libc6 iproute2 ethtool"
+	/usr/bin/lspci /usr/bin/setpci /bin/ip /usr/sbin/ethtool /usr/bin/flock"
+BASE_PKGS="busybox-static dash kmod udev mdevctl pciutils libc6 iproute2 ethtool util-linux"
 
 mkcpio() { # DIR OUT
 	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$2.tmp"
@@ -138,6 +138,11 @@ project_layer() {
 	if compgen -G "$MDK_ROOT/udev/*.rules" >/dev/null; then
 		cp "$MDK_ROOT"/udev/*.rules "$root/etc/udev/rules.d/"
 	fi
+	# The rules' helper where make install puts it: /lib/udev, where
+	# Debian 12's udev looks for programs named without a path. No
+	# /etc/mdevkit/udev.conf: the defaults, as a fresh install's
+	# commented-out file gives.
+	install -D -m 0755 "$MDK_ROOT/udev/mdk-udev" "$root/lib/udev/mdk-udev"
 	# Not in /etc/modprobe.d: the tests load the kernel's mdev.ko by name.
 	# mdev_core_install installs it for its own tests.
 	if [ -d "$MDK_ROOT/udev/modprobe.d" ]; then

@@ -5,7 +5,10 @@
 #   - the modules (modules_install into /lib/modules/<release>/updates, so
 #     they take precedence over the kernel's own, then depmod);
 #   - udev/*.rules into /etc/udev/rules.d (60-mdevctl.rules replaces
-#     mdevctl's rule, which calls a path Debian does not install);
+#     mdevctl's rule, which calls a path Debian does not install;
+#     61-mdevkit.rules names, properties and access), their helper
+#     udev/mdk-udev into /lib/udev, udev/udev.conf into
+#     /etc/mdevkit/udev.conf unless that exists (docs/operations.md);
 #   - udev/modprobe.d/*.conf into /etc/modprobe.d ("modprobe mdev" loads
 #     mdev_core; the kernel's mdev.ko is not loaded in its place);
 #   - the tools into PREFIX/bin.
@@ -47,6 +50,11 @@ fi
 install -d "$destdir/etc/udev/rules.d" "$destdir/etc/modprobe.d"
 install -m 0644 "$MDK_ROOT"/udev/*.rules "$destdir/etc/udev/rules.d/"
 install -m 0644 "$MDK_ROOT"/udev/modprobe.d/*.conf "$destdir/etc/modprobe.d/"
+# The rules' helper where udev finds programs named without a path; the
+# operator's settings once, never over the operator's own file.
+install -D -m 0755 "$MDK_ROOT/udev/mdk-udev" "$destdir/lib/udev/mdk-udev"
+[ -e "$destdir/etc/mdevkit/udev.conf" ] ||
+	install -D -m 0644 "$MDK_ROOT/udev/udev.conf" "$destdir/etc/mdevkit/udev.conf"
 if [ -d "$MDK_BUILD/tools/bin" ]; then
 	install -d "$destdir$prefix/bin"
 	install -m 0755 "$MDK_BUILD"/tools/bin/* "$destdir$prefix/bin/"

@@ -9,7 +9,7 @@ set -uo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 kver=$("$root/tools/vm/kernel.sh" list | head -1)
 
-tap_plan 9
+tap_plan 12
 before=$(stat -c %Y /etc/modprobe.d /etc/udev/rules.d 2>/dev/null | xargs)
 if make -C "$root" -s install KVER="$kver" DESTDIR="$tmp/root" >"$tmp/log" 2>&1; then
 	tap_ok make_install_into_destdir_succeeds
@@ -29,6 +29,10 @@ tap_run modprobe_conf_maps_mdev_to_mdev_core \
 	grep -Eq '^install mdev .*modprobe --ignore-install mdev_core' "$tmp/root/etc/modprobe.d/mdevkit.conf"
 tap_run mdevctl_rule_replaces_debians \
 	cmp -s "$root/udev/60-mdevctl.rules" "$tmp/root/etc/udev/rules.d/60-mdevctl.rules"
+tap_run mdevkit_rule_is_installed \
+	cmp -s "$root/udev/61-mdevkit.rules" "$tmp/root/etc/udev/rules.d/61-mdevkit.rules"
+tap_run rule_helper_is_in_udevs_program_dir test -x "$tmp/root/lib/udev/mdk-udev"
+tap_run udev_conf_is_installed cmp -s "$root/udev/udev.conf" "$tmp/root/etc/mdevkit/udev.conf"
 after=$(stat -c %Y /etc/modprobe.d /etc/udev/rules.d 2>/dev/null | xargs)
 tap_expect_eq "$before" "$after" host_etc_is_untouched
 tap_done
