@@ -462,12 +462,37 @@ static bool shares_within(struct __fixture_type_sched *self,
 	return sum_b > 0;
 }
 
+/*
+ * Measures the shares of flows of weights @w over windows of @secs and
+ * checks them. Up to three windows (five on the debug kernel, where four
+ * VFs' workers and drivers starve each other of the two vCPUs): one the
+ * host disturbed (the other VM of the check taking the cores, the card's
+ * rate falling 5x in a window on the debug kernel) is logged and measured
+ * again; a scheduler that gets the shares wrong gets them wrong in all of
+ * them.
+ */
+static void measure_shares(struct __test_metadata *_metadata,
+			   struct __fixture_type_sched *self,
+			   const unsigned int *w, unsigned int n, double secs,
+			   const char *what)
+{
+	struct snap a, b;
+	unsigned int k;
+
+	for (k = 0; k < (mdk_is_debug_kernel() ? 4 : 2); k++) {
+		measure(self, n, secs, &a, &b);
+		if (shares_within(self, w, n, &a, &b))
+			break;
+		TH_LOG("%s: window %u off, measuring again", what, k + 1);
+	}
+	check_shares(_metadata, self, w, n, &a, &b, what);
+}
+
 static void shares(struct __test_metadata *_metadata,
 		   struct __fixture_type_sched *self, const unsigned int *w,
 		   unsigned int n, const char *what)
 {
-	struct snap a, b;
-	unsigned int i, k;
+	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		flow_create(_metadata, self, i, "1q", 1);
@@ -475,21 +500,7 @@ static void shares(struct __test_metadata *_metadata,
 	}
 	for (i = 0; i < n; i++)
 		flow_go(_metadata, &self->f[i], SHARE_LEN, DEPTH_SHARES);
-	/*
-	 * Up to three windows (five on the debug kernel, where four VFs'
-	 * workers and drivers starve each other of the two vCPUs): one the
-	 * host disturbed (the other VM of the check taking the cores, the
-	 * card's rate falling 5x in a window on the debug kernel) is logged
-	 * and measured again; a scheduler that gets the shares wrong gets them
-	 * wrong in all of them.
-	 */
-	for (k = 0; k < (mdk_is_debug_kernel() ? 4 : 2); k++) {
-		measure(self, n, 3, &a, &b);
-		if (shares_within(self, w, n, &a, &b))
-			break;
-		TH_LOG("%s: window %u off, measuring again", what, k + 1);
-	}
-	check_shares(_metadata, self, w, n, &a, &b, what);
+	measure_shares(_metadata, self, w, n, 3, what);
 }
 
 TEST_F_TIMEOUT(sched, shares_follow_weights_of_two_vfs, 120)
@@ -509,7 +520,6 @@ TEST_F_TIMEOUT(sched, shares_follow_weights_of_four_vfs, 120)
 TEST_F_TIMEOUT(sched, weight_changed_under_load_takes_effect, 120)
 {
 	static const unsigned int w1[] = { 100, 100 }, w2[] = { 100, 400 };
-	struct snap a, b;
 	unsigned int i;
 
 	for (i = 0; i < 2; i++) {
@@ -518,13 +528,11 @@ TEST_F_TIMEOUT(sched, weight_changed_under_load_takes_effect, 120)
 	}
 	for (i = 0; i < 2; i++)
 		flow_go(_metadata, &self->f[i], SHARE_LEN, DEPTH_SHARES);
-	measure(self, 2, 2, &a, &b);
-	check_shares(_metadata, self, w1, 2, &a, &b, "weights 100:100");
+	measure_shares(_metadata, self, w1, 2, 2, "weights 100:100");
 	set_weight(_metadata, &self->f[1], 400);
 	usleep(WARMUP_US);	/* the queues hold the old weights' backlog */
-	measure(self, 2, 2, &a, &b);
-	check_shares(_metadata, self, w2, 2, &a, &b,
-		     "then 100:400, changed under load");
+	measure_shares(_metadata, self, w2, 2, 2,
+		       "then 100:400, changed under load");
 }
 
 /* Flow 0 was held back by its limit for part of [a, b], and no longer. */
@@ -599,43 +607,83 @@ TEST_F_TIMEOUT(sched, op_rate_limit_holds_and_throttled_ns_grows, 120)
 	check_throttled(_metadata, self, &a, &b);
 }
 
-TEST_F_TIMEOUT(sched, limited_vf_leaves_the_rest_to_an_unlimited_one, 120)
-{
-	unsigned long long limit;
+/* What one attempt of limited_vf_leaves_the_rest_to_an_unlimited_one saw. */
+struct limit_run {
+	double alone;	/* the unlimited VF alone, bytes/s */
+	double limit;	/* the limited VF's limit: a fifth of that, or 16 MiB/s */
+	double got;	/* the limited VF's rate */
+	double rest;	/* the unlimited VF's rate next to it */
+	double dt;	/* the window */
 	struct snap a, b;
-	double alone, lim, rest, dt;
+};
+
+/*
+ * One attempt on VFs @l (to be limited) and @u (unlimited), both created:
+ * @u alone first (what the card gives one VF here, now), then @l limited
+ * to a fifth of that (16 MiB/s at most; the debug kernel's card does
+ * ~25-50) next to it. Both flows are stopped at the end. Returns whether
+ * the rates came out as the policy says (the caller checks the last
+ * attempt); what must hold whatever the host does is checked here.
+ */
+static bool limit_attempt(struct __test_metadata *_metadata,
+			  struct __fixture_type_sched *self, unsigned int l,
+			  unsigned int u, struct limit_run *r)
+{
 	char val[32];
 
-	flow_create(_metadata, self, 0, "1q", 1);
-	flow_create(_metadata, self, 1, "1q", 1);
-	/* VF1 alone first: what the card gives one VF here, now. */
-	flow_go(_metadata, &self->f[1], 64 * KIB, DEPTH_SHARES);
-	measure(self, 2, 2, &a, &b);
-	alone = (b.bytes[1] - a.bytes[1]) / (b.t - a.t);
-	TH_LOG("VF1 alone: %.1f MiB/s", alone / MIB);
-	/* 16 MiB/s, or a fifth of it (the debug kernel's card does ~25-50). */
-	limit = (unsigned long long)(alone / 5 < 16.0 * MIB ? alone / 5 : 16.0 * MIB);
-	snprintf(val, sizeof(val), "%llu", limit);
-	ASSERT_EQ(0, mdk_qos_set(self->f[0].uuid, "max_bytes_per_s", val));
-	flow_go(_metadata, &self->f[0], 64 * KIB, DEPTH);
-	measure(self, 2, 3, &a, &b);
-	dt = b.t - a.t;
-	lim = mdk_check_rate(_metadata, TOL, b.bytes[0] - a.bytes[0], dt, limit,
-			     "VF0 limited to a fifth of that");
-	rest = (b.bytes[1] - a.bytes[1]) / dt;
-	TH_LOG("VF1 unlimited next to it: %.1f MiB/s (%.0f%% of alone), throttled %llu ns",
-	       rest / MIB, 100 * rest / alone,
-	       (unsigned long long)(b.thr[1] - a.thr[1]));
-	/*
-	 * Work conserving: far more than an equal share with VF0; and most
-	 * of the rest, within what the host's load moves a rate between two
-	 * windows (up to 2x: "alone" was measured in the window before).
-	 */
-	EXPECT_LT(2 * lim, rest);
-	EXPECT_LT(0.3 * alone, rest);
-	EXPECT_EQ(0, b.thr[1] - a.thr[1]);
-	EXPECT_EQ(0, self->f[0].errors);
-	EXPECT_EQ(0, self->f[1].errors);
+	flow_go(_metadata, &self->f[u], 64 * KIB, DEPTH_SHARES);
+	measure(self, u + 1, 2, &r->a, &r->b);
+	r->alone = (r->b.bytes[u] - r->a.bytes[u]) / (r->b.t - r->a.t);
+	TH_LOG("VF%u alone: %.1f MiB/s", u, r->alone / MIB);
+	r->limit = (unsigned long long)(r->alone / 5 < 16.0 * MIB ?
+					r->alone / 5 : 16.0 * MIB);
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)r->limit);
+	EXPECT_EQ(0, mdk_qos_set(self->f[l].uuid, "max_bytes_per_s", val));
+	flow_go(_metadata, &self->f[l], 64 * KIB, DEPTH);
+	measure(self, u + 1, 3, &r->a, &r->b);
+	flow_stop(&self->f[l]);
+	flow_stop(&self->f[u]);
+	r->dt = r->b.t - r->a.t;
+	r->got = (r->b.bytes[l] - r->a.bytes[l]) / r->dt;
+	r->rest = (r->b.bytes[u] - r->a.bytes[u]) / r->dt;
+	TH_LOG("VF%u limited to %.1f MiB/s: %.1f MiB/s (%+.1f%%); VF%u unlimited next to it: %.1f MiB/s (%.0f%% of alone), throttled %llu ns",
+	       l, r->limit / MIB, r->got / MIB, 100 * (r->got / r->limit - 1),
+	       u, r->rest / MIB, 100 * r->rest / r->alone,
+	       (unsigned long long)(r->b.thr[u] - r->a.thr[u]));
+	EXPECT_EQ(0, r->b.thr[u] - r->a.thr[u]);
+	EXPECT_EQ(0, self->f[l].errors);
+	EXPECT_EQ(0, self->f[u].errors);
+	return r->got <= (1 + TOL) * r->limit &&
+	       r->got >= (1 - TOL) * r->limit &&
+	       r->rest > 2 * r->got && r->rest > 0.3 * r->alone;
+}
+
+/*
+ * A VF limited to a fifth of what the card gives one VF alone, next to an
+ * unlimited one: the limit holds, and the unlimited one gets the rest
+ * (work conserving: far more than an equal share with the limited one,
+ * and most of what it did alone). The rates are compared with one measured
+ * seconds earlier, and the host's load moved a rate 2-5x between windows
+ * in CI (the other VM, a benchmark beside it): an attempt that misses is
+ * printed and made again on two fresh VFs (the first pair stopped), and
+ * the second is the one checked.
+ */
+TEST_F_TIMEOUT(sched, limited_vf_leaves_the_rest_to_an_unlimited_one, 180)
+{
+	struct limit_run r;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		flow_create(_metadata, self, i, "1q", 1);
+	if (limit_attempt(_metadata, self, 0, 1, &r))
+		goto check;
+	TH_LOG("attempt 1 missed: again on VF2 and VF3");
+	limit_attempt(_metadata, self, 2, 3, &r);
+check:
+	mdk_check_rate(_metadata, TOL, r.got * r.dt, r.dt, r.limit,
+		       "the limited VF at a fifth of the other alone");
+	EXPECT_LT(2 * r.got, r.rest);
+	EXPECT_LT(0.3 * r.alone, r.rest);
 }
 
 static int cmp_double(const void *a, const void *b)

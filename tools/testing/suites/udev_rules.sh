@@ -13,9 +13,12 @@
 #   to that user until `udevadm trigger` applies it;
 # - `mdevctl define --auto` devices start once per registration of their
 #   parent: module reload, unbind and bind, and a replayed "add"
-#   (coldplug) that must not start them twice.
+#   (coldplug) that must not start them twice;
+# - with MDK_REPRESENTOR_NAMES=uuid a software NIC's representor is named
+#   after its mdev (mdk + the UUID's last 12 hex digits), without it the
+#   NIC's own name stays.
 . /opt/mdevkit/lib/tap.sh
-tap_plan 27
+tap_plan 32
 
 CARD=mdk_card.0
 PDEV=/sys/bus/platform/devices/$CARD
@@ -95,6 +98,28 @@ udevadm settle
 tap_expect_eq gone "$(test -e /dev/vfio/by-mdev/$U2 || echo gone)" link_goes_with_the_mdev
 echo 1 >$DEV/$U1/remove
 udevadm settle
+
+# The NIC's representor named after its mdev, when asked.
+U4=0dec0de0-0000-4000-8000-00000000a0b4
+U5=0dec0de0-0000-4000-8000-00000000a0b5
+NTYPES=/sys/bus/platform/devices/mdk_nic.0/mdev_supported_types/mdk_nic-1qp
+tap_run nic_loads sh -c 'modprobe mdk_nic && echo 0 >/sys/bus/platform/drivers/mdk_nic/new_device'
+printf 'MDK_REPRESENTOR_NAMES=uuid\n' >/etc/mdevkit/udev.conf
+echo $U4 >$NTYPES/create
+udevadm settle
+tap_expect_eq "mdk00000000a0b4 mdk00000000a0b4" \
+	"$(cat $DEV/$U4/nic/representor) $(ls $DEV/$U4/net 2>&1)" representor_is_named_after_its_mdev
+tap_run ip_knows_it_by_that_name ip link show mdk00000000a0b4
+rm -f /etc/mdevkit/udev.conf
+echo $U5 >$NTYPES/create
+udevadm settle
+case "$(cat $DEV/$U5/nic/representor)" in
+mdknic0v*) tap_ok without_the_setting_the_nic_names_it ;;
+*) tap_fail without_the_setting_the_nic_names_it "saw $(cat $DEV/$U5/nic/representor)" ;;
+esac
+echo 1 >$DEV/$U4/remove
+echo 1 >$DEV/$U5/remove
+tap_run nic_unloads sh -c 'echo 0 >/sys/bus/platform/drivers/mdk_nic/del_device && modprobe -r mdk_nic'
 
 # Autostart: once per registration of the parent.
 tap_run define_an_auto_mdev mdevctl define -u $U3 -p $CARD -t mdk_card-1q --auto
