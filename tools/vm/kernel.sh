@@ -55,7 +55,9 @@ memo_valid() { # NAME PAT
 	[ -z "$(find /var/lib/apt/lists -maxdepth 1 -newer "$memo" -print -quit 2>/dev/null)" ] ||
 		return 1
 	img=$(sed -n 's/^KIMAGE=//p' "$memo")
-	[ -n "$img" ] && [ -e "$img" ]
+	[ -n "$img" ] && [ -e "$img" ] || return 1
+	img=$(sed -n 's/^KELF=//p' "$memo")
+	[ -z "$img" ] || [ -e "$img" ]
 }
 
 # The image's kernel uncompressed, an ELF that QEMU starts at its PVH entry
