@@ -39,11 +39,13 @@ jobs=${MDK_CHECK_JOBS:-$(nproc)}
 
 # run_suite KVER SUITE RUN-ARGS...: one VM for one suite, then its tally.
 run_suite() {
-	local kver=$1 s=$2 st=0 tag
+	local kver=$1 s=$2 st=0 tag t
 	shift 2
 	tag=$CDIR/results/.logdir-$kver-$s
+	# A suite alone may ask for a longer VM timeout: "mdevkit-timeout: S".
+	t=$(suite_tag "$s" timeout)
 	MDK_LOGDIR_FILE=$tag "$MDK_ROOT/tools/vm/run.sh" -B -q -k "$kver" -n "$s" \
-		-t "${MDK_SUITE_TIMEOUT:-900}" "$@" 2>"$tag.err" || st=$?
+		-t "${t:-${MDK_SUITE_TIMEOUT:-900}}" "$@" 2>"$tag.err" || st=$?
 	tally "$(cat "$tag")/output.log" "$kver/$s" "$st"
 	if [ "$st" -ge 124 ] && [ "$st" -le 126 ]; then
 		grep -v '^\s*\[kbuild' "$tag.err" | head -20 | sed 's/^/    /'
