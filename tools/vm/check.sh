@@ -182,16 +182,24 @@ run_kunit() {
 	printf '%-36s %3d passed %3d failed %3d skipped\n' "kunit (UML)" "$p" "$f" "$s"
 }
 
-# The host suites one after another: some build or boot VMs of their own.
-run_host() {
-	local s name log st
+# host_suites: the host suites the filter selects, as host/NAME.
+host_suites() {
+	local s
 	for s in "$MDK_ROOT"/tools/testing/host/*.sh; do
 		[ -e "$s" ] || continue
-		name=host/$(basename "$s" .sh)
-		[ -n "$filter" ] && [[ $name != *"$filter"* ]] && continue
+		s=host/$(basename "$s" .sh)
+		[ -n "$filter" ] && [[ $s != *"$filter"* ]] && continue
+		echo "$s"
+	done
+}
+
+# The host suites one after another: some build or boot VMs of their own.
+run_host() {
+	local name log st
+	for name in $(host_suites); do
 		log=$CDIR/$(echo "$name" | tr / _).log
 		st=0
-		bash "$s" >"$log" 2>"$log.err" || st=$?
+		bash "$MDK_ROOT/tools/testing/$name.sh" >"$log" 2>"$log.err" || st=$?
 		tally "$log" "$name" "$st"
 	done
 }
@@ -218,12 +226,7 @@ for kver in $kvers; do
 done
 
 if [ -n "$host" ]; then
-	for s in "$MDK_ROOT"/tools/testing/host/*.sh; do
-		[ -e "$s" ] || continue
-		s=host/$(basename "$s" .sh)
-		[ -n "$filter" ] && [[ $s != *"$filter"* ]] && continue
-		echo "$s" >>"$CDIR/expected.txt"
-	done
+	host_suites >>"$CDIR/expected.txt"
 	pool run_host
 fi
 
