@@ -35,6 +35,7 @@
  * @has_res: the parent registered with pools (mdk_register_parent_res())
  * @capped: creates count down &mdev_parent.available_instances
  * @res: the parent's pools, when @has_res
+ * @res_kobj: <parent>/mdevkit/, when @has_res (mdev_res_sysfs.c)
  */
 struct mdk_parent {
 	struct mdev_parent *parent;
@@ -44,6 +45,7 @@ struct mdk_parent {
 	bool has_res;
 	bool capped;
 	struct mdk_res_set res;
+	struct kobject *res_kobj;
 };
 
 /**
@@ -124,6 +126,12 @@ int mdk_uuids_init(void);
 void mdk_uuids_destroy(void);
 int mdk_device_create(struct mdk_type_dir *dir, const guid_t *uuid);
 void mdk_devices_remove_all(struct mdk_parent *mp);
+
+/* mdev_res_sysfs.c */
+extern const struct attribute_group mdk_mdev_res_group;
+const char *mdk_res_kind_name(unsigned int kind);
+int mdk_parent_res_add(struct mdk_parent *mp);
+void mdk_parent_res_del(struct mdk_parent *mp);
 
 /* mdev_engine.c, mdev_engine_qos.c */
 struct mdk_engine;

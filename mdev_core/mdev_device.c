@@ -126,6 +126,13 @@ static const struct attribute_group *mdk_mdev_groups[] = {
 	NULL,
 };
 
+/* Of an mdev whose parent has pools: mdevkit/grant too. */
+static const struct attribute_group *mdk_mdev_res_groups[] = {
+	&mdk_mdev_group,
+	&mdk_mdev_res_group,
+	NULL,
+};
+
 /* After device_initialize(), errors unwind through put_device(). */
 static struct mdk_mdev *mdk_mdev_alloc(struct mdk_type_dir *dir,
 				       const guid_t *uuid)
@@ -146,7 +153,8 @@ static struct mdk_mdev *mdk_mdev_alloc(struct mdk_type_dir *dir,
 	mm->mdev.dev.parent = parent->dev;
 	mdk_bus_adopt(&mm->mdev.dev);
 	mm->mdev.dev.release = mdk_mdev_release;
-	mm->mdev.dev.groups = mdk_mdev_groups;
+	mm->mdev.dev.groups = parent->mdk->has_res ? mdk_mdev_res_groups :
+						     mdk_mdev_groups;
 	mm->mdev.type = dir->type;
 	guid_copy(&mm->mdev.uuid, uuid);
 	INIT_LIST_HEAD(&mm->mdev.next);

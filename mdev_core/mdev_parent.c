@@ -135,6 +135,9 @@ static int __mdk_register_parent(struct mdev_parent *parent, struct device *dev,
 	ret = mdk_types_add(parent->mdk);
 	if (ret)
 		goto err_free;
+	ret = mdk_parent_res_add(parent->mdk);
+	if (ret)
+		goto err_types_remove;
 	/*
 	 * Upstream warns and goes on; but mdevctl and libvirt find parents
 	 * through class mdev_bus, so a parent without the link is unusable.
@@ -143,13 +146,15 @@ static int __mdk_register_parent(struct mdev_parent *parent, struct device *dev,
 	if (ret) {
 		dev_err(dev, "cannot link the parent in class mdev_bus: %d\n",
 			ret);
-		goto err_types_remove;
+		goto err_res_del;
 	}
 
 	dev_info(dev, "MDEV: Registered\n");
 	kobject_uevent_env(&dev->kobj, KOBJ_CHANGE, mdk_env_registered);
 	return 0;
 
+err_res_del:
+	mdk_parent_res_del(parent->mdk);
 err_types_remove:
 	mdk_types_remove(parent->mdk);
 err_free:
@@ -245,6 +250,7 @@ void mdk_unregister_parent(struct mdev_parent *parent)
 	down_write(&parent->unreg_sem);
 	class_compat_remove_link(mdk_bus_class, parent->dev, NULL);
 	mdk_devices_remove_all(mp);
+	mdk_parent_res_del(mp);
 	mdk_types_remove(mp);
 	parent->mdk = NULL;
 	up_write(&parent->unreg_sem);
