@@ -20,8 +20,9 @@ set -euo pipefail
 
 # Host programs copied into the VM, with the shared libraries they need.
 BASE_BINS="/bin/busybox /bin/dash /bin/kmod /usr/bin/udevadm /usr/bin/mdevctl
-	/usr/bin/lspci /usr/bin/setpci /bin/ip /usr/sbin/ethtool /usr/bin/flock"
-BASE_PKGS="busybox-static dash kmod udev mdevctl pciutils libc6 iproute2 ethtool util-linux"
+	/usr/bin/lspci /usr/bin/setpci /bin/ip /usr/sbin/ethtool /usr/bin/flock
+	/usr/bin/jq"
+BASE_PKGS="busybox-static dash kmod udev mdevctl pciutils libc6 iproute2 ethtool util-linux jq"
 
 mkcpio() { # DIR OUT
 	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$2.tmp"

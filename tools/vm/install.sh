@@ -11,7 +11,8 @@
 #     /etc/mdevkit/udev.conf unless that exists (docs/operations.md);
 #   - udev/modprobe.d/*.conf into /etc/modprobe.d ("modprobe mdev" loads
 #     mdev_core; the kernel's mdev.ko is not loaded in its place);
-#   - the tools into PREFIX/bin.
+#   - the tools into PREFIX/bin, mdk's man page into PREFIX/share/man/man1
+#     and its bash completion into PREFIX/share/bash-completion/completions.
 # KVER empty: the running kernel; a release: /lib/modules/KVER/build (or
 # KDIR=); a bed kernel (6.12, 6.1, debug): its unpacked package, which with
 # DESTDIR= gives a staged install for packaging or inspection.
@@ -59,6 +60,9 @@ if [ -d "$MDK_BUILD/tools/bin" ]; then
 	install -d "$destdir$prefix/bin"
 	install -m 0755 "$MDK_BUILD"/tools/bin/* "$destdir$prefix/bin/"
 fi
+install -D -m 0644 "$MDK_ROOT/docs/man/mdk.1" "$destdir$prefix/share/man/man1/mdk.1"
+install -D -m 0644 "$MDK_ROOT/tools/mdk.bash-completion" \
+	"$destdir$prefix/share/bash-completion/completions/mdk"
 if [ -z "$destdir" ] && command -v udevadm >/dev/null; then
 	udevadm control --reload 2>/dev/null || true
 fi

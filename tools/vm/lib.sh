@@ -55,7 +55,7 @@ MDK_KERNEL_REPORTS='WARNING: CPU|------------\[ cut here \]|BUG: |Oops|general p
 # Host packages the bed needs (see README: a fresh Debian 12 needs git, make, gcc).
 MDK_HOST_PKGS="qemu-system-x86 busybox-static cpio kmod dwarves xz-utils
 	udev mdevctl libudev-dev pciutils python3 bc flex bison gcc-12 libc6-dev
-	libelf-dev libssl-dev rsync iproute2 ethtool gnuplot-nox zstd"
+	libelf-dev libssl-dev rsync iproute2 ethtool gnuplot-nox zstd jq man-db"
 
 # Install what the bed needs, once per change of the package list.
 mdk_host_deps() {
