@@ -900,6 +900,21 @@ static void mdk_res_random_sequence(struct kunit *test)
 	}
 }
 
+/* The names sysfs and mdk show: in kind order, distinct, "?" beyond. */
+static void mdk_res_kind_names(struct kunit *test)
+{
+	static const char * const want[MDK_RES_NR] = {
+		"bar0", "bar1", "bar2", "bar3", "bar4", "bar5", "queue",
+		"vector", "opaque0", "opaque1", "opaque2", "opaque3",
+	};
+	unsigned int kind;
+
+	for (kind = 0; kind < MDK_RES_NR; kind++)
+		KUNIT_EXPECT_STREQ(test, want[kind], mdk_res_kind_name(kind));
+	KUNIT_EXPECT_STREQ(test, "?", mdk_res_kind_name(MDK_RES_NR));
+	KUNIT_EXPECT_STREQ(test, "?", mdk_res_kind_name(UINT_MAX));
+}
+
 static struct kunit_case mdk_res_cases[] = {
 	KUNIT_CASE(mdk_res_init_all_free),
 	KUNIT_CASE(mdk_res_init_rejects_oversized_pool),
@@ -916,6 +931,7 @@ static struct kunit_case mdk_res_cases[] = {
 	KUNIT_CASE_PARAM(mdk_res_random_sequence, mdk_res_random_gen_params),
 	KUNIT_CASE(mdk_res_copy_rejects_other_pools),
 	KUNIT_CASE(mdk_res_grant_bar_offsets),
+	KUNIT_CASE(mdk_res_kind_names),
 	{}
 };
 

@@ -129,7 +129,6 @@ void mdk_devices_remove_all(struct mdk_parent *mp);
 
 /* mdev_res_sysfs.c */
 extern const struct attribute_group mdk_mdev_res_group;
-const char *mdk_res_kind_name(unsigned int kind);
 int mdk_parent_res_add(struct mdk_parent *mp);
 void mdk_parent_res_del(struct mdk_parent *mp);
 

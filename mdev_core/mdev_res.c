@@ -22,7 +22,34 @@
 #include <linux/minmax.h>
 #include <linux/string.h>
 
+#include "mdev_export.h"
 #include "mdev_res.h"
+
+/* The pool names of docs/mdev-core.md. */
+static const char * const mdk_res_kind_names[MDK_RES_NR] = {
+	[MDK_RES_BAR0] = "bar0", [MDK_RES_BAR1] = "bar1",
+	[MDK_RES_BAR2] = "bar2", [MDK_RES_BAR3] = "bar3",
+	[MDK_RES_BAR4] = "bar4", [MDK_RES_BAR5] = "bar5",
+	[MDK_RES_QUEUE] = "queue", [MDK_RES_VECTOR] = "vector",
+	[MDK_RES_OPAQUE0] = "opaque0", [MDK_RES_OPAQUE1] = "opaque1",
+	[MDK_RES_OPAQUE2] = "opaque2", [MDK_RES_OPAQUE3] = "opaque3",
+};
+
+/**
+ * mdk_res_kind_name() - the name of a pool, as sysfs and mdk spell it
+ * @kind: the pool, an &enum mdk_res_kind
+ *
+ * For parents that name pools to their users as mdev_core does.
+ *
+ * Context: any context.
+ * Return: "bar0" to "bar5", "queue", "vector", "opaque0" to "opaque3";
+ * "?" for an out-of-range @kind.
+ */
+const char *mdk_res_kind_name(unsigned int kind)
+{
+	return kind < MDK_RES_NR ? mdk_res_kind_names[kind] : "?";
+}
+MDK_EXPORT(mdk_res_kind_name);
 
 static u32 mdk_res_align(const struct mdk_res_need *need)
 {

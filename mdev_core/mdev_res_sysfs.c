@@ -15,28 +15,6 @@
 
 #include "mdev_core_priv.h"
 
-/* The pool names of docs/mdev-core.md, as the test parent spells them. */
-static const char * const mdk_res_kind_names[MDK_RES_NR] = {
-	[MDK_RES_BAR0] = "bar0", [MDK_RES_BAR1] = "bar1",
-	[MDK_RES_BAR2] = "bar2", [MDK_RES_BAR3] = "bar3",
-	[MDK_RES_BAR4] = "bar4", [MDK_RES_BAR5] = "bar5",
-	[MDK_RES_QUEUE] = "queue", [MDK_RES_VECTOR] = "vector",
-	[MDK_RES_OPAQUE0] = "opaque0", [MDK_RES_OPAQUE1] = "opaque1",
-	[MDK_RES_OPAQUE2] = "opaque2", [MDK_RES_OPAQUE3] = "opaque3",
-};
-
-/**
- * mdk_res_kind_name() - the sysfs name of a pool
- * @kind: the pool
- *
- * Return: "bar0" to "bar5", "queue", "vector", "opaque0" to "opaque3";
- * "?" for an out-of-range @kind.
- */
-const char *mdk_res_kind_name(unsigned int kind)
-{
-	return kind < MDK_RES_NR ? mdk_res_kind_names[kind] : "?";
-}
-
 /* ---- <mdev>/mdevkit/grant ---------------------------------------------- */
 
 /*

@@ -158,4 +158,6 @@ static inline u64 mdk_res_grant_bar_len(const struct mdk_res_grant *grant,
 	return (u64)grant->count[bar] << MDK_RES_PAGE_SHIFT;
 }
 
+const char *mdk_res_kind_name(unsigned int kind);
+
 #endif /* _MDEVKIT_RESOURCE_H */

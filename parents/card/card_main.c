@@ -18,16 +18,20 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include <mdevkit/soft.h>
+
 #include "card_priv.h"
 
 #define MDK_CARD_NAME		"mdk_card"
 /* Portal pages of a card: at most this many (a 16 MiB BAR has 4096). */
 #define MDK_CARD_MAX_PORTALS	1024
 #define MDK_CARD_SOFT_PORTALS	64
+/* Software cards: ids 0 to MDK_CARD_MAX_SOFT - 1. */
+#define MDK_CARD_MAX_SOFT	64
 
 static unsigned int soft;
 module_param(soft, uint, 0444);
-MODULE_PARM_DESC(soft, "software cards to create at load (host-memory portals)");
+MODULE_PARM_DESC(soft, "software cards to create at load, 0 to 64 (host-memory portals; more with the driver's new_device)");
 
 static const unsigned int mdk_card_type_queues[MDK_CARD_NR_TYPES] = {
 	1, 2, 4, 8
@@ -225,69 +229,98 @@ static void mdk_card_soft_remove(struct platform_device *pdev)
 	vfree(card->portal_mem);
 }
 
+/*
+ * The software cards, by id: soft=N makes 0..N-1 at load, the driver's
+ * new_device and del_device files make and delete them at run time
+ * (netdevsim's way, with mdev_core's table). Deleting a card with mdevs is a
+ * parent going away: their users get a request to release them first, as
+ * for a PCI unbind.
+ */
+static struct mdk_soft_devs mdk_card_softs;
+
+/* "ID\n": a software card mdk_card.ID; EEXIST if it exists. */
+static ssize_t new_device_store(struct device_driver *drv, const char *buf,
+				size_t count)
+{
+	unsigned int id;
+	int ret = kstrtouint(buf, 10, &id);
+
+	if (!ret)
+		ret = mdk_soft_dev_new(&mdk_card_softs, id, NULL, 0);
+	return ret ? ret : count;
+}
+static DRIVER_ATTR_WO(new_device);
+
+/* "ID\n": delete software card ID; ENOENT if there is none. */
+static ssize_t del_device_store(struct device_driver *drv, const char *buf,
+				size_t count)
+{
+	unsigned int id;
+	int ret = kstrtouint(buf, 10, &id);
+
+	if (!ret)
+		ret = mdk_soft_dev_del(&mdk_card_softs, id);
+	return ret ? ret : count;
+}
+static DRIVER_ATTR_WO(del_device);
+
+static struct attribute *mdk_card_soft_drv_attrs[] = {
+	&driver_attr_new_device.attr,
+	&driver_attr_del_device.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(mdk_card_soft_drv);
+
 static struct platform_driver mdk_card_soft_driver = {
 	.driver.name = MDK_CARD_NAME,
+	.driver.groups = mdk_card_soft_drv_groups,
 	.probe = mdk_card_soft_probe,
 	/* .remove returns int in 6.1; .remove_new is void in 6.1 and 6.12 */
 	.remove_new = mdk_card_soft_remove,
 };
-
-static struct platform_device **mdk_card_softs;
-
-static void mdk_card_softs_put(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < soft && mdk_card_softs; i++)
-		if (!IS_ERR_OR_NULL(mdk_card_softs[i]))
-			platform_device_unregister(mdk_card_softs[i]);
-	kfree(mdk_card_softs);
-	mdk_card_softs = NULL;
-}
 
 static int __init mdk_card_mod_init(void)
 {
 	unsigned int i;
 	int ret;
 
-	ret = mdev_register_driver(&mdk_card_driver);
+	if (soft > MDK_CARD_MAX_SOFT)
+		return -EINVAL;
+	ret = mdk_soft_devs_init(&mdk_card_softs, MDK_CARD_NAME,
+				 MDK_CARD_MAX_SOFT);
 	if (ret)
 		return ret;
+	ret = mdev_register_driver(&mdk_card_driver);
+	if (ret)
+		goto err_softs_free;
 	ret = platform_driver_register(&mdk_card_soft_driver);
 	if (ret)
 		goto err_mdev;
 	ret = pci_register_driver(&mdk_card_pci_driver);
 	if (ret)
 		goto err_soft;
-	mdk_card_softs = kcalloc(soft, sizeof(*mdk_card_softs), GFP_KERNEL);
-	if (soft && !mdk_card_softs) {
-		ret = -ENOMEM;
-		goto err_pci;
-	}
 	for (i = 0; i < soft; i++) {
-		mdk_card_softs[i] = platform_device_register_simple(MDK_CARD_NAME,
-								    i, NULL, 0);
-		if (IS_ERR(mdk_card_softs[i])) {
-			ret = PTR_ERR(mdk_card_softs[i]);
+		ret = mdk_soft_dev_new(&mdk_card_softs, i, NULL, 0);
+		if (ret)
 			goto err_softs;
-		}
 	}
 	return 0;
 
 err_softs:
-	mdk_card_softs_put();
-err_pci:
+	mdk_soft_devs_destroy(&mdk_card_softs);
 	pci_unregister_driver(&mdk_card_pci_driver);
 err_soft:
 	platform_driver_unregister(&mdk_card_soft_driver);
 err_mdev:
 	mdev_unregister_driver(&mdk_card_driver);
+err_softs_free:
+	mdk_soft_devs_destroy(&mdk_card_softs);
 	return ret;
 }
 
 static void __exit mdk_card_mod_exit(void)
 {
-	mdk_card_softs_put();
+	mdk_soft_devs_destroy(&mdk_card_softs);
 	pci_unregister_driver(&mdk_card_pci_driver);
 	platform_driver_unregister(&mdk_card_soft_driver);
 	mdev_unregister_driver(&mdk_card_driver);

@@ -13,6 +13,7 @@
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
+#include <mdevkit/soft.h>
 
 #include "nic_priv.h"
 
@@ -29,9 +30,6 @@ static bool notify_passthrough;
 module_param(notify_passthrough, bool, 0444);
 MODULE_PARM_DESC(notify_passthrough,
 		 "the NICs created at load pass notify pages through (default: trapped)");
-
-/* What new_device asked for, read by the probe it runs. */
-static bool mdk_nic_new_pt;
 
 struct workqueue_struct *mdk_nic_wq;
 
@@ -134,7 +132,9 @@ static int mdk_nic_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	nic->dev = &pdev->dev;
 	nic->id = pdev->id;
-	nic->notify_pt = mdk_nic_new_pt;
+	/* What new_device (or nics=) asked for: notify=passthrough. */
+	nic->notify_pt = pdev->dev.platform_data &&
+			 *(const bool *)pdev->dev.platform_data;
 	mutex_init(&nic->lock);
 	ida_init(&nic->indices);
 	mdk_engine_init(&nic->tx);
@@ -184,54 +184,12 @@ static struct platform_driver mdk_nic_driver = {
 	.remove_new = mdk_nic_remove,
 };
 
-/* The NICs this module created: new_device and nics=. */
-static DEFINE_MUTEX(mdk_nic_devs_lock);
-static struct platform_device *mdk_nic_devs[MDK_NIC_MAX_ID + 1];
+/* The NICs this module created: new_device and nics= (mdev_core's table). */
+static struct mdk_soft_devs mdk_nic_devs;
 
 static int mdk_nic_new(unsigned int id, bool pt)
 {
-	struct platform_device *pdev;
-	int ret = 0;
-
-	if (id > MDK_NIC_MAX_ID)
-		return -EINVAL;
-	mutex_lock(&mdk_nic_devs_lock);
-	if (mdk_nic_devs[id]) {
-		ret = -EEXIST;
-		goto out;
-	}
-	mdk_nic_new_pt = pt;	/* the probe runs within the registration */
-	pdev = platform_device_register_simple(MDK_NIC_NAME, id, NULL, 0);
-	if (IS_ERR(pdev)) {
-		ret = PTR_ERR(pdev);
-		goto out;
-	}
-	if (!platform_get_drvdata(pdev)) {
-		/* The probe failed: no NIC without its parent. */
-		platform_device_unregister(pdev);
-		ret = -EIO;
-		goto out;
-	}
-	mdk_nic_devs[id] = pdev;
-out:
-	mutex_unlock(&mdk_nic_devs_lock);
-	return ret;
-}
-
-static int mdk_nic_del(unsigned int id)
-{
-	struct platform_device *pdev;
-
-	if (id > MDK_NIC_MAX_ID)
-		return -EINVAL;
-	mutex_lock(&mdk_nic_devs_lock);
-	pdev = mdk_nic_devs[id];
-	mdk_nic_devs[id] = NULL;
-	mutex_unlock(&mdk_nic_devs_lock);
-	if (!pdev)
-		return -ENOENT;
-	platform_device_unregister(pdev);
-	return 0;
+	return mdk_soft_dev_new(&mdk_nic_devs, id, &pt, sizeof(pt));
 }
 
 /* "ID" or "ID notify=passthrough" (or "ID notify=trap"). */
@@ -261,18 +219,10 @@ static ssize_t del_device_store(struct device_driver *drv, const char *buf,
 	int ret = kstrtouint(buf, 0, &id);
 
 	if (!ret)
-		ret = mdk_nic_del(id);
+		ret = mdk_soft_dev_del(&mdk_nic_devs, id);
 	return ret ? ret : count;
 }
 static DRIVER_ATTR_WO(del_device);
-
-static void mdk_nic_del_all(void)
-{
-	unsigned int id;
-
-	for (id = 0; id <= MDK_NIC_MAX_ID; id++)
-		mdk_nic_del(id);
-}
 
 static int __init mdk_nic_init(void)
 {
@@ -281,9 +231,14 @@ static int __init mdk_nic_init(void)
 
 	if (nics > MDK_NIC_MAX_ID + 1)
 		return -EINVAL;
+	ret = mdk_soft_devs_init(&mdk_nic_devs, MDK_NIC_NAME, MDK_NIC_MAX_ID + 1);
+	if (ret)
+		return ret;
 	mdk_nic_wq = alloc_workqueue("mdk_nic", WQ_UNBOUND, 0);
-	if (!mdk_nic_wq)
-		return -ENOMEM;
+	if (!mdk_nic_wq) {
+		ret = -ENOMEM;
+		goto err_devs;
+	}
 	ret = mdev_register_driver(&mdk_nic_mdev_driver);
 	if (ret)
 		goto err_wq;
@@ -304,7 +259,7 @@ static int __init mdk_nic_init(void)
 	return 0;
 
 err_nics:
-	mdk_nic_del_all();
+	mdk_soft_devs_destroy(&mdk_nic_devs);
 	driver_remove_file(&mdk_nic_driver.driver, &driver_attr_del_device);
 err_new:
 	driver_remove_file(&mdk_nic_driver.driver, &driver_attr_new_device);
@@ -314,6 +269,8 @@ err_mdev:
 	mdev_unregister_driver(&mdk_nic_mdev_driver);
 err_wq:
 	destroy_workqueue(mdk_nic_wq);
+err_devs:
+	mdk_soft_devs_destroy(&mdk_nic_devs);
 	return ret;
 }
 
@@ -321,7 +278,7 @@ static void __exit mdk_nic_exit(void)
 {
 	driver_remove_file(&mdk_nic_driver.driver, &driver_attr_del_device);
 	driver_remove_file(&mdk_nic_driver.driver, &driver_attr_new_device);
-	mdk_nic_del_all();
+	mdk_soft_devs_destroy(&mdk_nic_devs);
 	platform_driver_unregister(&mdk_nic_driver);
 	mdev_unregister_driver(&mdk_nic_mdev_driver);
 	destroy_workqueue(mdk_nic_wq);

@@ -34,6 +34,32 @@ static inline int mdk_write_str(const char *path, const char *s)
 }
 
 /* Read @path into @buf (NUL-terminated, trailing newline dropped). */
+/**
+ * struct mdk_writer - a sysfs write made by a thread (mdk_write_thread()),
+ *	for writes that block until something else happens (a removal that
+ *	waits for the device's user)
+ * @path: the file
+ * @val: what to write
+ * @ret: mdk_write_str()'s result, once @done
+ * @done: set when the write returned
+ */
+struct mdk_writer {
+	const char *path;
+	const char *val;
+	int ret;
+	volatile int done;
+};
+
+/* pthread_create(..., mdk_write_thread, &writer) */
+static inline void *mdk_write_thread(void *arg)
+{
+	struct mdk_writer *w = arg;
+
+	w->ret = mdk_write_str(w->path, w->val);
+	w->done = 1;
+	return NULL;
+}
+
 static inline int mdk_read_str(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -9,7 +9,8 @@
 #   -s DIR       run the suites of DIR (copied in as /extra) instead of the
 #                project's (the bed's own tests use this)
 #   -K           no KUnit        -H  no host-side suites
-#   -f FILTER    only suites whose name contains FILTER
+#   -f FILTER    only suites whose name contains FILTER (or one of the
+#                comma-separated parts of FILTER)
 #
 # Suites: tools/testing/suites/NAME.sh and NAME.c (built to
 # /opt/mdevkit/tests/NAME), each printing TAP; tools/testing/host/*.sh run on
@@ -182,13 +183,23 @@ run_kunit() {
 	printf '%-36s %3d passed %3d failed %3d skipped\n' "kunit (UML)" "$p" "$f" "$s"
 }
 
+# wanted SUITE: whether -f selects SUITE.
+wanted() {
+	local part
+	[ -z "$filter" ] && return 0
+	for part in ${filter//,/ }; do
+		[[ $1 == *"$part"* ]] && return 0
+	done
+	return 1
+}
+
 # host_suites: the host suites the filter selects, as host/NAME.
 host_suites() {
 	local s
 	for s in "$MDK_ROOT"/tools/testing/host/*.sh; do
 		[ -e "$s" ] || continue
 		s=host/$(basename "$s" .sh)
-		[ -n "$filter" ] && [[ $s != *"$filter"* ]] && continue
+		wanted "$s" || continue
 		echo "$s"
 	done
 }
@@ -262,7 +273,7 @@ for kver in $built; do
 	batching=
 	[[ " $batch_kvers " == *" $kver "* ]] && batching=1
 	for s in $suites; do
-		[ -n "$filter" ] && [[ $s != *"$filter"* ]] && continue
+		wanted "$s" || continue
 		# A suite may name the kernels it applies to: "mdevkit-kvers: debug",
 		# the extra initramfs layers it needs: "mdevkit-layers: qemu", and
 		# kernel parameters: "mdevkit-append: iomem=relaxed".

@@ -55,15 +55,6 @@
 #define MDK_TP_NAME_LEN		16
 #define MDK_TP_PRETTY_LEN	32
 
-static const char * const mdk_tp_kind_names[MDK_RES_NR] = {
-	[MDK_RES_BAR0] = "bar0", [MDK_RES_BAR1] = "bar1",
-	[MDK_RES_BAR2] = "bar2", [MDK_RES_BAR3] = "bar3",
-	[MDK_RES_BAR4] = "bar4", [MDK_RES_BAR5] = "bar5",
-	[MDK_RES_QUEUE] = "queue", [MDK_RES_VECTOR] = "vector",
-	[MDK_RES_OPAQUE0] = "opaque0", [MDK_RES_OPAQUE1] = "opaque1",
-	[MDK_RES_OPAQUE2] = "opaque2", [MDK_RES_OPAQUE3] = "opaque3",
-};
-
 struct mdk_tp_type_cfg {
 	char name[MDK_TP_NAME_LEN];
 	char pretty[MDK_TP_PRETTY_LEN];
@@ -115,8 +106,8 @@ static int mdk_tp_kind(const char *name, size_t len)
 	int kind;
 
 	for (kind = 0; kind < MDK_RES_NR; kind++)
-		if (strlen(mdk_tp_kind_names[kind]) == len &&
-		    !strncmp(mdk_tp_kind_names[kind], name, len))
+		if (strlen(mdk_res_kind_name(kind)) == len &&
+		    !strncmp(mdk_res_kind_name(kind), name, len))
 			return kind;
 	return -EINVAL;
 }
@@ -369,7 +360,7 @@ static ssize_t mdk_tp_show_description(struct mdev_type *mtype, char *buf)
 	for (kind = 0; kind < MDK_RES_NR; kind++)
 		if (demand->need[kind].count)
 			len += sysfs_emit_at(buf, len, "%s=%u@%u ",
-					     mdk_tp_kind_names[kind],
+					     mdk_res_kind_name(kind),
 					     demand->need[kind].count,
 					     max_t(u32, demand->need[kind].align, 1));
 	return len + sysfs_emit_at(buf, len, "test type %s\n", mtype->sysfs_name);
@@ -483,7 +474,7 @@ static int mdk_tp_emit_grant(char *buf, int len, struct mdk_tp_mdev *tm)
 	for (kind = 0; kind < MDK_RES_NR; kind++)
 		if (tm->grant.count[kind])
 			len += sysfs_emit_at(buf, len, " %s=%u+%u",
-					     mdk_tp_kind_names[kind],
+					     mdk_res_kind_name(kind),
 					     tm->grant.start[kind],
 					     tm->grant.count[kind]);
 	return len + sysfs_emit_at(buf, len, "\n");

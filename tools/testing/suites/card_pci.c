@@ -6,10 +6,14 @@
  * written through the VF's passthrough mapping, lands in the device's BAR
  * at the VF's portal page (seen through sysfs resource2, so the VM boots
  * with iomem=relaxed); the engine notices it without a trap and executes;
- * two processes drive two VFs at once, each checking its own results.
+ * two processes drive two VFs at once, each checking its own results; the
+ * card unbound from its driver and hot-removed while a VF is open (REQ).
  * mdevkit-append: iomem=relaxed
  */
+#include <poll.h>
+#include <pthread.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -175,6 +179,75 @@ TEST_F_TIMEOUT(pci, two_processes_two_vfs, 300)
 		ASSERT_TRUE(WIFEXITED(st));
 		ASSERT_EQ(0, WEXITSTATUS(st));
 	}
+}
+
+/*
+ * The PCI card leaves its driver (@how: the driver's unbind, or the device's
+ * hot removal) while a process has a VF open: the user is asked through
+ * REQ, lets go as QEMU would, and the card's mdevs are gone.
+ */
+static void card_leaves(struct __test_metadata *_metadata,
+			struct __fixture_type_pci *self, const char *path,
+			const char *val)
+{
+	struct mdk_writer w = { .path = path, .val = val };
+	char mdev[128], type[400];
+	struct pollfd p;
+	pthread_t th;
+	int i, req;
+
+	type_path(type, sizeof(type), self->dev, "1q", "create");
+	ASSERT_EQ(0, mdk_write_str(type, self->uuid[0]));
+	type_path(type, sizeof(type), self->dev, "2q", "create");
+	ASSERT_EQ(0, mdk_write_str(type, self->uuid[1]));
+	ASSERT_EQ(0, mdkcard_open(&self->vf, self->uuid[0], 65536));
+	ASSERT_EQ(0, mdkcard_start(&self->vf, 0));
+	req = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ASSERT_LE(0, req);
+	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->vf.v, VFIO_PCI_REQ_IRQ_INDEX,
+					  0, 1, &req));
+	ASSERT_EQ(0, pthread_create(&th, NULL, mdk_write_thread, &w));
+	p = (struct pollfd){ .fd = req, .events = POLLIN };
+	ASSERT_EQ(1, poll(&p, 1, 15000));
+	ASSERT_EQ(0, w.done);	/* waits for the user */
+	mdkcard_close(&self->vf);
+	pthread_join(th, NULL);
+	ASSERT_EQ(0, w.ret);
+	close(req);
+	for (i = 0; i < 2; i++) {
+		snprintf(mdev, sizeof(mdev), MDEVS "/%s", self->uuid[i]);
+		ASSERT_FALSE(mdk_exists(mdev));
+	}
+	snprintf(mdev, sizeof(mdev), "/sys/class/mdev_bus/%.100s", self->bdf);
+	ASSERT_FALSE(mdk_exists(mdev));
+}
+
+TEST_F_TIMEOUT(pci, unbind_with_a_vf_open, 120)
+{
+	char path[400];
+
+	card_leaves(_metadata, self, "/sys/bus/pci/drivers/mdk_card/unbind",
+		    self->bdf);
+	/* Bound again, the card is whole. */
+	ASSERT_EQ(0, mdk_write_str("/sys/bus/pci/drivers_probe", self->bdf));
+	snprintf(path, sizeof(path), "%s/portals_free", self->dev);
+	ASSERT_EQ(1024, mdk_read_long(path));
+	type_path(path, sizeof(path), self->dev, "8q", "available_instances");
+	ASSERT_EQ(128, mdk_read_long(path));
+}
+
+TEST_F_TIMEOUT(pci, hot_removal_with_a_vf_open, 120)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/remove", self->dev);
+	card_leaves(_metadata, self, path, "1");
+	ASSERT_FALSE(mdk_exists(self->dev));
+	/* A rescan finds it again, unclaimed: no ID table, no override. */
+	ASSERT_EQ(0, mdk_write_str("/sys/bus/pci/rescan", "1"));
+	ASSERT_TRUE(mdk_exists(self->dev));
+	snprintf(path, sizeof(path), "%s/driver", self->dev);
+	ASSERT_FALSE(mdk_exists(path));
 }
 
 TEST_HARNESS_MAIN

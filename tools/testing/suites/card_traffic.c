@@ -3,7 +3,8 @@
  * card_traffic - disruptions while a VF of mdk_card is busy: a process keeps
  * 16 copies in flight on a software card's VF while the VF is reset, while
  * its mdev is removed (the user is asked through REQ, lets go, and the
- * removal completes), and while the card itself is unbound from its driver.
+ * removal completes), while the card itself is unbound from its driver, and
+ * while the software card is deleted (del_device).
  * Nothing may crash, WARN or leak (the runner checks the console), and the
  * card must be whole afterwards.
  */
@@ -122,28 +123,12 @@ TEST_F(traffic, vf_reset_under_traffic)
 	ASSERT_EQ(MDK_CARD_ST_SUCCESS, c.status);
 }
 
-struct writer {
-	const char *path;
-	const char *val;
-	int ret;
-	volatile int done;
-};
-
-static void *write_one(void *arg)
-{
-	struct writer *w = arg;
-
-	w->ret = mdk_write_str(w->path, w->val);
-	w->done = 1;
-	return NULL;
-}
-
 /* A writer that blocks until the user lets go, asked through REQ. */
 static void disrupt_and_let_go(struct __test_metadata *_metadata,
 			       struct __fixture_type_traffic *self,
 			       const char *path, const char *val)
 {
-	struct writer w = { .path = path, .val = val };
+	struct mdk_writer w = { .path = path, .val = val };
 	struct pollfd p;
 	pthread_t th;
 	int req = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -151,7 +136,7 @@ static void disrupt_and_let_go(struct __test_metadata *_metadata,
 	ASSERT_LE(0, req);
 	ASSERT_EQ(0, mdkvfio_set_eventfds(&self->vf.v, VFIO_PCI_REQ_IRQ_INDEX,
 					  0, 1, &req));
-	ASSERT_EQ(0, pthread_create(&th, NULL, write_one, &w));
+	ASSERT_EQ(0, pthread_create(&th, NULL, mdk_write_thread, &w));
 	p = (struct pollfd){ .fd = req, .events = POLLIN };
 	ASSERT_EQ(1, poll(&p, 1, 15000));
 	ASSERT_EQ(0, w.done);
@@ -184,6 +169,21 @@ TEST_F_TIMEOUT(traffic, card_unbind_under_traffic, 120)
 	ASSERT_FALSE(mdk_exists(CARD "/driver"));
 	/* Bound again, the card is whole. */
 	ASSERT_EQ(0, mdk_write_str(DRIVER "/bind", "mdk_card.0"));
+	ASSERT_EQ(64, mdk_read_long(CARD "/portals_free"));
+	ASSERT_EQ(64, mdk_read_long(TYPE1Q "/available_instances"));
+}
+
+/* A software card deleted at run time: its mdev's user is asked first. */
+TEST_F_TIMEOUT(traffic, card_del_device_under_traffic, 120)
+{
+	char path[128];
+
+	disrupt_and_let_go(_metadata, self, DRIVER "/del_device", "0");
+	snprintf(path, sizeof(path), MDEVS "/%s", self->uuid);
+	ASSERT_FALSE(mdk_exists(path));
+	ASSERT_FALSE(mdk_exists(CARD));
+	/* Made again under the same name, the card is whole. */
+	ASSERT_EQ(0, mdk_write_str(DRIVER "/new_device", "0"));
 	ASSERT_EQ(64, mdk_read_long(CARD "/portals_free"));
 	ASSERT_EQ(64, mdk_read_long(TYPE1Q "/available_instances"));
 }
