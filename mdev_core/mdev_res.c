@@ -47,7 +47,8 @@ static const char * const mdk_res_kind_names[MDK_RES_NR] = {
  */
 const char *mdk_res_kind_name(unsigned int kind)
 {
-	return kind < MDK_RES_NR ? mdk_res_kind_names[kind] : "?";
+	return kind < MDK_RES_NR && mdk_res_kind_names[kind] ?
+	       mdk_res_kind_names[kind] : "?";
 }
 MDK_EXPORT(mdk_res_kind_name);
 

@@ -10,6 +10,7 @@
  * sysfs stays exactly the kernel's mdev ABI. Format: docs/mdev-core.md.
  */
 #include <linux/kobject.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -93,6 +94,8 @@ ATTRIBUTE_GROUPS(mdk_parent_res);
 static void mdk_parent_kobj_release(struct kobject *kobj)
 {
 	kfree(container_of(kobj, struct mdk_parent_kobj, kobj));
+	/* Pairs with mdk_parent_res_add(); the last thing this function does. */
+	module_put(THIS_MODULE);
 }
 
 static const struct kobj_type mdk_parent_kobj_ktype = {
@@ -119,6 +122,8 @@ int mdk_parent_res_add(struct mdk_parent *mp)
 	if (!pk)
 		return -ENOMEM;
 	pk->mp = mp;
+	/* Its release runs our code: hold mdev_core until then. */
+	__module_get(THIS_MODULE);
 	ret = kobject_init_and_add(&pk->kobj, &mdk_parent_kobj_ktype,
 				   &mp->parent->dev->kobj, "mdevkit");
 	if (ret) {

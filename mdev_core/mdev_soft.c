@@ -45,8 +45,10 @@ EXPORT_SYMBOL_GPL(mdk_soft_devs_init);
  * @size: bytes of @data
  *
  * Registers the platform device, whose probe (the driver is registered
- * already) runs before this returns: on success the device is bound and,
- * if its probe registers an mdev parent, that parent is registered.
+ * already, with .driver.probe_type = PROBE_FORCE_SYNCHRONOUS: a probe left
+ * to run asynchronously would look failed here) runs before this returns:
+ * on success the device is bound and, if its probe registers an mdev
+ * parent, that parent is registered.
  *
  * Context: process context, may sleep.
  * Return: 0; -EINVAL for an id out of range; -EEXIST for an id in use;
@@ -77,7 +79,7 @@ int mdk_soft_dev_new(struct mdk_soft_devs *sd, unsigned int id,
 		goto out;
 	}
 	device_lock(&pdev->dev);
-	bound = pdev->dev.driver;
+	bound = !!pdev->dev.driver;
 	device_unlock(&pdev->dev);
 	if (!bound) {
 		/* No software parent without its driver. */
@@ -99,8 +101,8 @@ EXPORT_SYMBOL_GPL(mdk_soft_dev_new);
  *
  * Unregisters the device: its driver's remove runs, which for an mdev
  * parent removes every mdev, each waiting for its user. Meanwhile the id
- * is busy (new and delete of it fail with -EBUSY); other ids are free to
- * use.
+ * is busy (new and delete of it fail with -EBUSY); other ids can be made
+ * and deleted (creates are serialised, each with its probe).
  *
  * Context: process context, may sleep (as long as mdev users take).
  * Return: 0; -EINVAL for an id out of range; -ENOENT for an id without a
@@ -129,7 +131,7 @@ int mdk_soft_dev_del(struct mdk_soft_devs *sd, unsigned int id)
 	platform_device_unregister(pdev);
 	mutex_lock(&sd->lock);
 	sd->pdevs[id] = NULL;
-	sd->deleting--;
+	WRITE_ONCE(sd->deleting, sd->deleting - 1);	/* read in destroy */
 	mutex_unlock(&sd->lock);
 	wake_up_all(&sd->deleted);
 	return 0;

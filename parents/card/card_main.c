@@ -274,6 +274,8 @@ ATTRIBUTE_GROUPS(mdk_card_soft_drv);
 static struct platform_driver mdk_card_soft_driver = {
 	.driver.name = MDK_CARD_NAME,
 	.driver.groups = mdk_card_soft_drv_groups,
+	/* new_device returns once the card is a parent */
+	.driver.probe_type = PROBE_FORCE_SYNCHRONOUS,
 	.probe = mdk_card_soft_probe,
 	/* .remove returns int in 6.1; .remove_new is void in 6.1 and 6.12 */
 	.remove_new = mdk_card_soft_remove,
@@ -301,7 +303,7 @@ static int __init mdk_card_mod_init(void)
 		goto err_soft;
 	for (i = 0; i < soft; i++) {
 		ret = mdk_soft_dev_new(&mdk_card_softs, i, NULL, 0);
-		if (ret)
+		if (ret && ret != -EEXIST)	/* new_device was quicker */
 			goto err_softs;
 	}
 	return 0;

@@ -124,6 +124,7 @@ static int mdk_nic_probe(struct platform_device *pdev)
 		"virtio-net, 4 queue pairs",
 	};
 	struct mdk_nic *nic;
+	const bool *pt;
 	unsigned int i, q;
 	int ret;
 
@@ -132,9 +133,9 @@ static int mdk_nic_probe(struct platform_device *pdev)
 		return -ENOMEM;
 	nic->dev = &pdev->dev;
 	nic->id = pdev->id;
-	/* What new_device (or nics=) asked for: notify=passthrough. */
-	nic->notify_pt = pdev->dev.platform_data &&
-			 *(const bool *)pdev->dev.platform_data;
+	/* mdk_nic_new()'s bool: new_device (or nics=) asked for passthrough. */
+	pt = dev_get_platdata(&pdev->dev);
+	nic->notify_pt = pt && *pt;
 	mutex_init(&nic->lock);
 	ida_init(&nic->indices);
 	mdk_engine_init(&nic->tx);
@@ -177,13 +178,6 @@ static void mdk_nic_remove(struct platform_device *pdev)
 	ida_destroy(&nic->indices);
 }
 
-static struct platform_driver mdk_nic_driver = {
-	.driver.name = MDK_NIC_NAME,
-	.probe = mdk_nic_probe,
-	/* .remove returns int in 6.1; .remove_new is void in 6.1 and 6.12 */
-	.remove_new = mdk_nic_remove,
-};
-
 /* The NICs this module created: new_device and nics= (mdev_core's table). */
 static struct mdk_soft_devs mdk_nic_devs;
 
@@ -216,13 +210,30 @@ static ssize_t del_device_store(struct device_driver *drv, const char *buf,
 				size_t count)
 {
 	unsigned int id;
-	int ret = kstrtouint(buf, 0, &id);
+	int ret = kstrtouint(buf, 10, &id);
 
 	if (!ret)
 		ret = mdk_soft_dev_del(&mdk_nic_devs, id);
 	return ret ? ret : count;
 }
 static DRIVER_ATTR_WO(del_device);
+
+static struct attribute *mdk_nic_drv_attrs[] = {
+	&driver_attr_new_device.attr,
+	&driver_attr_del_device.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(mdk_nic_drv);
+
+static struct platform_driver mdk_nic_driver = {
+	.driver.name = MDK_NIC_NAME,
+	.driver.groups = mdk_nic_drv_groups,
+	/* new_device returns once the NIC is a parent */
+	.driver.probe_type = PROBE_FORCE_SYNCHRONOUS,
+	.probe = mdk_nic_probe,
+	/* .remove returns int in 6.1; .remove_new is void in 6.1 and 6.12 */
+	.remove_new = mdk_nic_remove,
+};
 
 static int __init mdk_nic_init(void)
 {
@@ -245,25 +256,15 @@ static int __init mdk_nic_init(void)
 	ret = platform_driver_register(&mdk_nic_driver);
 	if (ret)
 		goto err_mdev;
-	ret = driver_create_file(&mdk_nic_driver.driver, &driver_attr_new_device);
-	if (ret)
-		goto err_pdrv;
-	ret = driver_create_file(&mdk_nic_driver.driver, &driver_attr_del_device);
-	if (ret)
-		goto err_new;
 	for (i = 0; i < nics; i++) {
 		ret = mdk_nic_new(i, notify_passthrough);
-		if (ret)
+		if (ret && ret != -EEXIST)	/* new_device was quicker */
 			goto err_nics;
 	}
 	return 0;
 
 err_nics:
 	mdk_soft_devs_destroy(&mdk_nic_devs);
-	driver_remove_file(&mdk_nic_driver.driver, &driver_attr_del_device);
-err_new:
-	driver_remove_file(&mdk_nic_driver.driver, &driver_attr_new_device);
-err_pdrv:
 	platform_driver_unregister(&mdk_nic_driver);
 err_mdev:
 	mdev_unregister_driver(&mdk_nic_mdev_driver);
@@ -276,8 +277,7 @@ err_devs:
 
 static void __exit mdk_nic_exit(void)
 {
-	driver_remove_file(&mdk_nic_driver.driver, &driver_attr_del_device);
-	driver_remove_file(&mdk_nic_driver.driver, &driver_attr_new_device);
+	/* First: new_device refuses from now on; unregistering drains it. */
 	mdk_soft_devs_destroy(&mdk_nic_devs);
 	platform_driver_unregister(&mdk_nic_driver);
 	mdev_unregister_driver(&mdk_nic_mdev_driver);

@@ -42,16 +42,20 @@ run 'mdevctl list'
 run "cd $C && grep . portals_free queues_free && cat $T/mdk_card-8q/available_instances"
 run 'ls -l /sys/bus/mdev/devices/ /dev/vfio/'
 
+step "mdk: the card's pools, its profiles and the VFs, and what one VF holds"
+run '/opt/mdevkit/bin/mdk list'
+run '/opt/mdevkit/bin/mdk show 6b1b4f0e-0d6a-4c4f-9a3e-000000000001'
+
 step "What QEMU will see of the 2-queue VF (vfio_mdev's VFIO PCI device)"
-run '/opt/mdevkit/bin/mdk-vfio info 6b1b4f0e-0d6a-4c4f-9a3e-000000000001 | grep -v "^  \(ROM\|VGA\|BAR[1345]\)"'
+run '/opt/mdevkit/bin/mdk vfio info 6b1b4f0e-0d6a-4c4f-9a3e-000000000001 | grep -v "^  \(ROM\|VGA\|BAR[1345]\)"'
 
 step "Drive it from userspace: rings in this process's memory, doorbells through the mmapped portal"
-run '/opt/mdevkit/bin/mdk-card run 6b1b4f0e-0d6a-4c4f-9a3e-000000000001'
+run '/opt/mdevkit/bin/mdk card run 6b1b4f0e-0d6a-4c4f-9a3e-000000000001'
 
 step "Errors that say what is wrong"
 run "echo not-a-uuid | dd of=$T/mdk_card-1q/create 2>&1 | grep error"
 run "echo 11111111-2222-3333-4444-555555555555 | dd of=$T/mdk_card-1q/create 2>&1 | grep error"
-run "/opt/mdevkit/bin/mdk-vfio info 00000000-0000-0000-0000-00000000dead"
+run "/opt/mdevkit/bin/mdk show 00000000-0000-0000-0000-00000000dead"
 
 step "Remove them all"
 run 'mdevctl stop -u 6b1b4f0e-0d6a-4c4f-9a3e-000000000001'
