@@ -31,7 +31,7 @@
 
 static unsigned int soft;
 module_param(soft, uint, 0444);
-MODULE_PARM_DESC(soft, "software cards to create at load, 0 to 64 (host-memory portals; more with the driver's new_device)");
+MODULE_PARM_DESC(soft, "software cards mdk_card.0 to .N-1 to make at load, N up to 64 (host-memory portals; the driver's new_device and del_device make and delete ids 0-63 at run time)");
 
 static const unsigned int mdk_card_type_queues[MDK_CARD_NR_TYPES] = {
 	1, 2, 4, 8
