@@ -50,6 +50,7 @@ const char *mdk_res_kind_name(unsigned int kind)
 	return kind < MDK_RES_NR && mdk_res_kind_names[kind] ?
 	       mdk_res_kind_names[kind] : "?";
 }
+
 MDK_EXPORT(mdk_res_kind_name);
 
 static u32 mdk_res_align(const struct mdk_res_need *need)

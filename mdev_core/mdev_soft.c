@@ -5,6 +5,7 @@
  */
 #include <linux/device.h>
 #include <linux/err.h>
+#include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
@@ -137,6 +138,28 @@ int mdk_soft_dev_del(struct mdk_soft_devs *sd, unsigned int id)
 	return 0;
 }
 EXPORT_SYMBOL_GPL(mdk_soft_dev_del);
+
+/**
+ * mdk_soft_dev_del_store() - the body of a driver's del_device file
+ * @sd: the table
+ * @buf: what was written: a decimal id, optionally with a newline
+ * @count: its length
+ *
+ * Context: process context, may sleep (see mdk_soft_dev_del()).
+ * Return: @count; -EINVAL or -ERANGE for anything but a decimal id that
+ * fits; or the error of mdk_soft_dev_del().
+ */
+ssize_t mdk_soft_dev_del_store(struct mdk_soft_devs *sd, const char *buf,
+			       size_t count)
+{
+	unsigned int id;
+	int ret = kstrtouint(buf, 10, &id);
+
+	if (!ret)
+		ret = mdk_soft_dev_del(sd, id);
+	return ret ? ret : count;
+}
+EXPORT_SYMBOL_GPL(mdk_soft_dev_del_store);
 
 /**
  * mdk_soft_devs_destroy() - delete every device and free the table

@@ -43,5 +43,7 @@ void mdk_soft_devs_destroy(struct mdk_soft_devs *sd);
 int mdk_soft_dev_new(struct mdk_soft_devs *sd, unsigned int id,
 		     const void *data, size_t size);
 int mdk_soft_dev_del(struct mdk_soft_devs *sd, unsigned int id);
+ssize_t mdk_soft_dev_del_store(struct mdk_soft_devs *sd, const char *buf,
+			       size_t count);
 
 #endif /* _MDEVKIT_SOFT_H */

@@ -255,12 +255,7 @@ static DRIVER_ATTR_WO(new_device);
 static ssize_t del_device_store(struct device_driver *drv, const char *buf,
 				size_t count)
 {
-	unsigned int id;
-	int ret = kstrtouint(buf, 10, &id);
-
-	if (!ret)
-		ret = mdk_soft_dev_del(&mdk_card_softs, id);
-	return ret ? ret : count;
+	return mdk_soft_dev_del_store(&mdk_card_softs, buf, count);
 }
 static DRIVER_ATTR_WO(del_device);
 
