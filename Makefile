@@ -8,6 +8,10 @@
 #   make tools                userspace tools (build/tools/)
 #   make install              modules_install + depmod, tools, udev rules,
 #                             modprobe configuration [DESTDIR=, KVER=]
+#   make dkms                 the DKMS source tree in build/dkms/mdevkit-VERSION
+#   make deb                  Debian packages mdevkit-dkms, mdevkit-tools in
+#                             build/deb (dpkg-buildpackage + lintian)
+#                             (docs/install.md)
 # The test bed (a QEMU VM running Debian's kernels, see docs/testbed.md):
 #   make demo                 the main job: boot the VM and show the system
 #   make check                every test: KUnit on UML, in-VM suites on each
@@ -62,6 +66,14 @@ extmod:
 install: tools
 	@$(VM)/install.sh "$$KVER" "$$DESTDIR" "$$PREFIX"
 
+dkms:
+	@rm -rf build/dkms
+	@v=$$(tools/pkg/dkms-tree.sh build/dkms/tmp) && mv build/dkms/tmp build/dkms/mdevkit-$$v && \
+	echo "build/dkms/mdevkit-$$v: cp -a it to /usr/src/, then dkms add -m mdevkit -v $$v; dkms install -m mdevkit -v $$v"
+
+deb:
+	@tools/pkg/deb.sh
+
 vm-run:
 	@test -n "$$CMD" || { echo "usage: make vm-run CMD='<shell command>' [KVER=..] [EXTRA=dir]" >&2; exit 2; }
 	@$(VM)/run.sh -k "$$BED_KVER" -t "$$TIMEOUT" $${EXTRA:+-e "$$EXTRA"} -n vm-run -- "$$CMD"
@@ -92,4 +104,4 @@ clean:
 	@if [ -d /lib/modules/$(shell uname -r)/build ]; then \
 		$(MAKE) -C /lib/modules/$(shell uname -r)/build M=$(CURDIR) clean >/dev/null; fi
 
-.PHONY: all modules tools extmod install vm-run vm-shell check demo bench kunit fuzz clean
+.PHONY: all modules tools extmod install dkms deb vm-run vm-shell check demo bench kunit fuzz clean

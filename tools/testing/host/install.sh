@@ -38,7 +38,7 @@ tap_expect_eq "show info --json --kernel --count" "$comp" bash_completion_comple
 tap_run bash_completion_is_registered_for_mdk \
 	bash -c '. "$1"; complete -p mdk | grep -q _mdk' _ "$tmp/root/usr/local/share/bash-completion/completions/mdk"
 tap_run modprobe_conf_maps_mdev_to_mdev_core \
-	grep -Eq '^install mdev .*modprobe --ignore-install mdev_core' "$tmp/root/etc/modprobe.d/mdevkit.conf"
+	grep -Eq '^alias mdev mdev_core$' "$tmp/root/etc/modprobe.d/mdevkit.conf"
 tap_run mdevctl_rule_replaces_debians \
 	cmp -s "$root/udev/60-mdevctl.rules" "$tmp/root/etc/udev/rules.d/60-mdevctl.rules"
 tap_run mdevkit_rule_is_installed \
