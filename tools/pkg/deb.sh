@@ -10,7 +10,8 @@ set -euo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
 out=$(mkdir -p "${1:-$MDK_BUILD/deb}" && cd "${1:-$MDK_BUILD/deb}" && pwd)
-mdk_need_pkgs dpkg-dev debhelper dh-dkms dkms fakeroot libudev-dev lintian gcc make
+# shellcheck disable=SC2086
+mdk_need_pkgs $MDK_DEB_PKGS
 
 version=$(sed -n '1s/^mdevkit (\([^)]*\)).*/\1/p' "$MDK_ROOT/debian/changelog")
 src=$out/src/mdevkit-$version

@@ -237,6 +237,9 @@ for kver in $kvers; do
 done
 
 if [ -n "$host" ]; then
+	# Now, not from a suite while other jobs run: apt takes a lock.
+	# shellcheck disable=SC2086
+	host_suites | grep -qx host/packaging && mdk_need_pkgs $MDK_DEB_PKGS
 	host_suites >>"$CDIR/expected.txt"
 	pool run_host
 fi

@@ -57,6 +57,9 @@ MDK_HOST_PKGS="qemu-system-x86 busybox-static cpio kmod dwarves xz-utils
 	udev mdevctl libudev-dev pciutils python3 bc flex bison gcc-12 libc6-dev
 	libelf-dev libssl-dev rsync iproute2 ethtool gnuplot-nox zstd jq man-db"
 
+# What `make deb` (tools/pkg/deb.sh) and host/packaging need besides.
+MDK_DEB_PKGS="dpkg-dev debhelper dh-dkms dkms fakeroot libudev-dev lintian gcc make"
+
 # Install what the bed needs, once per change of the package list.
 mdk_host_deps() {
 	local stamp=$MDK_CACHE/host-deps.$(echo $MDK_HOST_PKGS | md5sum | cut -c1-12)
