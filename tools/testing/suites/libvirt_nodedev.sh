@@ -12,24 +12,29 @@
 #   and gone when it is removed;
 # - persistent mdevs: nodedev-define, -start, -autostart, -undefine,
 #   -destroy, checked in sysfs and in `mdevctl list -d` after each step
-#   (libvirt implements them with mdevctl);
+#   (libvirt implements them with mdevctl); mdevctl's own define and start
+#   seen by libvirt; transient nodedev-create; an unknown type;
 # - a TCG domain with <hostdev type='mdev'> started paused: QEMU runs as
 #   libvirt-qemu:kvm with -device vfio-pci,sysfsdev=/sys/bus/mdev/devices/
 #   UUID, and the mdev's /dev/vfio/GROUP is handed to that user and back to
 #   root when the domain stops;
 # - clear errors: a second domain on the same mdev, a domain on a missing
 #   UUID;
-# - a software card (platform device) is not listed as an mdev parent, yet
-#   its mdev is an mdev node device, and a domain starts on it by UUID.
+# - a software card (platform device) is not listed as an mdev parent and
+#   nodedev-define refuses it, yet its mdev is an mdev node device, and a
+#   domain starts on it by UUID.
 # libvirtd's log is /var/log/libvirt/libvirtd.log, QEMU's
 # /var/log/libvirt/qemu/NAME.log; both are copied into the output at the end.
 . /opt/mdevkit/lib/tap.sh
-tap_plan 31
+tap_plan 37
 
 V="virsh -q -c qemu:///system"
 U1=11b7c0de-0000-4000-8000-000000000001
 U2=11b7c0de-0000-4000-8000-000000000002
 U3=11b7c0de-0000-4000-8000-000000000003
+U4=11b7c0de-0000-4000-8000-000000000004
+U5=11b7c0de-0000-4000-8000-000000000005
+U6=11b7c0de-0000-4000-8000-000000000006
 UX=11b7c0de-0000-4000-8000-0000000000ff
 MDEVS=/sys/bus/mdev/devices
 # Debian's ids for libvirt's QEMU user (qemu.conf in the layer: user
@@ -67,6 +72,21 @@ domain_xml() {
   </devices>
 </domain>
 EOF
+}
+# mdev_node_appears UUID NAME: wait for libvirt to list the mdev made through
+# sysfs. An mdev's ADD uevent comes before its driver binds (as upstream's:
+# device_add, then the driver), and libvirt 9.0 reads iommu_group while it
+# handles the ADD, ignores BIND, and drops the device when the link is not
+# there yet ("failed to access .../iommu_group" in libvirtd.log). When that
+# race is lost, say so and re-announce the mdev with a "change" event, which
+# libvirt handles like an "add" (docs/libvirt.md).
+mdev_node_appears() {
+	wait_for 5 node_listed mdev "$2" && return 0
+	echo "# libvirt missed $1's ADD (race with its iommu_group); udevadm trigger --action=change"
+	grep "iommu_group" /var/log/libvirt/libvirtd.log | tail -1 | sed 's/^/# /'
+	udevadm trigger --action=change $MDEVS/$1
+	udevadm settle
+	wait_for 10 node_listed mdev "$2"
 }
 qemu_pid() { cat /run/libvirt/qemu/$1.pid 2>/dev/null; }
 owner() { stat -c '%u:%g' "$1" 2>&1; }
@@ -132,7 +152,7 @@ tap_expect_eq "$want" "$got" dumpxml_types_are_sysfs_types
 M1=mdev_$(echo "$U1" | tr - _)_$(echo "$BDF" | tr :. __)
 tap_begin sysfs_mdev_appears_in_nodedev
 echo $U1 >$PCI/mdev_supported_types/mdk_card-2q/create
-wait_for 10 node_listed mdev "$M1"
+mdev_node_appears $U1 "$M1"
 tap_expect_eq "$M1" "$($V nodedev-list --cap mdev | xargs)" sysfs_mdev_appears_in_nodedev
 tap_begin mdev_dumpxml_has_type_uuid_parent
 x=$($V nodedev-dumpxml "$M1" | tr -d '\n ')
@@ -186,6 +206,56 @@ $V nodedev-destroy "$M2" 2>&1 | sed 's/^/# /'
 wait_for 10 node_absent mdev "$M2" --all
 got="$(test -e $MDEVS/$U2 && echo running || echo gone) [$($V nodedev-list --cap mdev --all | grep -x "$M2")]"
 tap_expect_eq "gone []" "$got" nodedev_destroy_removes_it
+
+# mdevctl's own definitions reach libvirt (it watches mdevctl's directory).
+M4=mdev_$(echo "$U4" | tr - _)_$(echo "$BDF" | tr :. __)
+tap_begin mdevctl_define_is_seen_by_libvirt
+mdevctl define -u $U4 -p $BDF -t mdk_card-4q
+wait_for 10 node_listed mdev "$M4" --inactive
+tap_expect_eq "$M4" "$($V nodedev-list --cap mdev --inactive | xargs)" mdevctl_define_is_seen_by_libvirt
+tap_begin mdevctl_start_is_seen_by_libvirt
+mdevctl start -u $U4
+wait_for 10 node_listed mdev "$M4"
+tap_expect_eq "yes yes" \
+	"$($V nodedev-info "$M4" 2>&1 | sed -n 's/^\(Active\|Persistent\): *//p' | xargs)" \
+	mdevctl_start_is_seen_by_libvirt
+mdevctl stop -u $U4
+mdevctl undefine -u $U4
+wait_for 10 node_absent mdev "$M4" --all
+
+# Transient mdevs (mdevctl start --jsonfile), and a type the card lacks.
+M5=mdev_$(echo "$U5" | tr - _)_$(echo "$BDF" | tr :. __)
+mdev_xml() { # UUID TYPE
+	printf "<device><parent>%s</parent><capability type='mdev'><type id='%s'/><uuid>%s</uuid></capability></device>\n" \
+		"$NODE" "$2" "$1"
+}
+tap_begin nodedev_create_makes_a_transient_mdev
+mdev_xml $U5 mdk_card-8q >/tmp/mdev5.xml
+$V nodedev-create /tmp/mdev5.xml 2>&1 | sed 's/^/# /'
+got="$(basename "$(readlink $MDEVS/$U5/mdev_type)") [$(mdevctl_defined $U5)] $($V nodedev-info "$M5" 2>&1 | sed -n 's/^Persistent: *//p')"
+tap_expect_eq "mdk_card-8q [] no" "$got" nodedev_create_makes_a_transient_mdev
+$V nodedev-destroy "$M5" >/dev/null 2>&1
+wait_for 10 node_absent mdev "$M5" --all
+tap_begin nodedev_create_of_an_unknown_type_fails_clearly
+mdev_xml $U6 mdk_card-9q >/tmp/mdev6.xml
+out=$($V nodedev-create /tmp/mdev6.xml 2>&1) && rc=0 || rc=$?
+case "$rc $out" in
+0*) tap_fail nodedev_create_of_an_unknown_type_fails_clearly "created: $out" ;;
+*"does not support mdev type mdk_card-9q"*)
+	tap_ok nodedev_create_of_an_unknown_type_fails_clearly; echo "$out" | sed 's/^/# /' ;;
+*) tap_fail nodedev_create_of_an_unknown_type_fails_clearly "error does not name the type: $out" ;;
+esac
+# mdevctl define does not check the type, so neither does nodedev-define:
+# the start is what fails.
+M6=mdev_$(echo "$U6" | tr - _)_$(echo "$BDF" | tr :. __)
+tap_begin an_unknown_type_is_defined_but_does_not_start
+$V nodedev-define /tmp/mdev6.xml >/dev/null 2>&1
+out=$($V nodedev-start "$M6" 2>&1) && rc=0 || rc=$?
+got="$(mdevctl_defined $U6) | $rc $(test -e $MDEVS/$U6 && echo running || echo not-running)"
+case "$out" in *mdk_card-9q*) ;; *) got="$got, the error does not name the type: $out" ;; esac
+tap_expect_eq "$U6 $BDF mdk_card-9q manual | 1 not-running" "$got" \
+	an_unknown_type_is_defined_but_does_not_start
+$V nodedev-undefine "$M6" >/dev/null 2>&1
 
 # --- a domain on the mdev -----------------------------------------------------
 GROUP=$(basename "$(readlink $MDEVS/$U1/iommu_group)")
@@ -258,13 +328,23 @@ M3=mdev_$(echo "$U3" | tr - _)_mdk_card_0
 tap_expect_eq "$NODE" "$($V nodedev-list --cap mdev_types | xargs)" \
 	software_card_is_not_an_mdev_parent_node
 tap_begin software_mdev_is_an_mdev_node
-wait_for 10 node_listed mdev "$M3"
+mdev_node_appears $U3 "$M3"
 x=$($V nodedev-dumpxml "$M3" 2>&1)
 echo "$x" | sed 's/^/# /'
 x=$(echo "$x" | tr -d '\n ')
 tap_expect_eq "<parent>computer</parent> <typeid='mdk_card-1q'/> <uuid>$U3</uuid> <parent_addr>mdk_card.0</parent_addr>" \
 	"$(echo "$x" | grep -o "<parent>[^<]*</parent>") $(echo "$x" | grep -o "<typeid='[^']*'/>") $(echo "$x" | grep -o "<uuid>[^<]*</uuid>") $(echo "$x" | grep -o "<parent_addr>[^<]*</parent_addr>")" \
 	software_mdev_is_an_mdev_node
+tap_begin nodedev_define_refuses_a_software_parent
+printf "<device><parent>mdk_card.0</parent><capability type='mdev'><type id='mdk_card-1q'/><uuid>%s</uuid></capability></device>\n" \
+	$U4 >/tmp/mdev-soft.xml
+out=$($V nodedev-define /tmp/mdev-soft.xml 2>&1) && rc=0 || rc=$?
+case "$rc $out" in
+0*) tap_fail nodedev_define_refuses_a_software_parent "defined: $out" ;;
+*"invalid parent device 'mdk_card.0'"*)
+	tap_ok nodedev_define_refuses_a_software_parent; echo "$out" | sed 's/^/# /' ;;
+*) tap_fail nodedev_define_refuses_a_software_parent "unexpected error: $out" ;;
+esac
 tap_begin domain_starts_on_a_software_card_mdev
 domain_xml lv3 $U3 >/tmp/lv3.xml
 $V define /tmp/lv3.xml >/dev/null 2>&1
