@@ -11,6 +11,9 @@
 # initramfs.sh guest                    -> path of the optional nested-guest
 #                                          layer (kernel + guest initramfs in
 #                                          /opt/mdevkit/guest; "qemu guest")
+# initramfs.sh libvirt                  -> path of the optional libvirt layer
+#                                          (libvirtd 9.0 and virsh from
+#                                          Debian 12; "qemu libvirt")
 #
 # The VM's initramfs is the concatenation of these uncompressed newc
 # archives (each padded to 512 bytes, so every layer starts 4-byte aligned).
@@ -237,6 +240,105 @@ guest_layer() {
 	echo "$out"
 }
 
+# libvirt inside the VM, for the suites that drive mdevs through it
+# (libvirt_nodedev; docs/libvirt.md): Debian 12's libvirtd 9.0 with only the
+# nodedev and qemu connection drivers, virsh, and the libraries they link.
+# libvirt is not installed on the host (its packages start services): apt
+# downloads the packages and their whole dependency closure (an empty dpkg
+# status, no recommends) into $MDK_CACHE/libvirt-debs, dpkg-deb unpacks
+# them into a scratch root, and only the programs named here and what ldd
+# resolves for them in that root go into the layer. Cached as
+# libvirt-<key>.cpio, keyed by the closure's package files and this
+# function. Brings the qemu layer along (run.sh).
+LIBVIRT_PKGS="libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt0"
+LIBVIRT_FILES="/usr/sbin/libvirtd /usr/bin/virsh /usr/sbin/dmidecode
+	/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_nodedev.so
+	/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_qemu.so"
+
+libvirt_layer() {
+	local key out tmp root x debs st uris f lib
+	debs=$MDK_CACHE/libvirt-debs
+	mkdir -p "$debs/partial" "$debs/state"
+	st=$debs/state/status
+	: >"$st"
+	apt_dl() { # apt-get ARGS... with an empty dpkg status: the whole closure
+		apt-get -o Dir::Cache::archives="$debs" -o Dir::State::status="$st" \
+			-o Debug::NoLocking=1 -o APT::Sandbox::User=root \
+			--no-install-recommends "$@" $LIBVIRT_PKGS
+	}
+	# The closure's package files (apt's simulation lists every one;
+	# --print-uris would leave out those already downloaded).
+	uris=$(apt_dl -s install | awk '$1 == "Inst" {
+		v = $3; sub(/^\(/, "", v); gsub(/:/, "%3a", v)
+		match($0, /\[[a-z0-9]+\]\)/); a = substr($0, RSTART + 1, RLENGTH - 3)
+		print $2 "_" v "_" a ".deb" }' | LC_ALL=C sort) && [ -n "$uris" ] ||
+		mdk_die "libvirt layer: apt cannot resolve $LIBVIRT_PKGS"
+	key=$( { declare -f libvirt_layer mkcpio; echo "$LIBVIRT_FILES"; echo "$uris"; } |
+		md5sum | cut -c1-16)
+	out=$MDK_CACHE/initramfs/libvirt-$key.cpio
+	if [ ! -s "$out" ]; then
+		mdk_log "building the libvirt layer $out"
+		apt_dl -qq -y --download-only install >/dev/null ||
+			mdk_die "libvirt layer: apt-get --download-only failed"
+		tmp=$(mktemp -d "$MDK_CACHE/initramfs.XXXXXX")
+		x=$tmp/x root=$tmp/root
+		mkdir -p "$x" "$root"
+		for f in $uris; do
+			dpkg-deb -x "$debs/$f" "$x" || mdk_die "libvirt layer: cannot unpack $f"
+		done
+		for f in $LIBVIRT_FILES; do
+			[ -e "$x$f" ] || mdk_die "libvirt layer: $f is missing"
+			install -D -m 0755 "$x$f" "$root$f"
+			# Libraries from the unpacked closure (same release as the
+			# base's, which they may overwrite with identical files).
+			for lib in $(LD_LIBRARY_PATH=$x/lib/x86_64-linux-gnu:$x/usr/lib/x86_64-linux-gnu \
+					ldd "$x$f" | grep -o '/[^ ]*' | sort -u); do
+				case "$lib" in
+				"$x"/*) lib=${lib#"$x"} ;;
+				*) continue ;;	# the loader itself, from base
+				esac
+				[ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$x$lib")" "$root$lib"
+			done
+		done
+		# The CPU models the qemu driver reads when it probes QEMU.
+		mkdir -p "$root/usr/share/libvirt"
+		cp -a "$x/usr/share/libvirt/cpu_map" "$root/usr/share/libvirt/"
+		mkdir -p "$root/etc/libvirt" "$root/var/lib/libvirt/qemu" \
+			"$root/var/cache/libvirt/qemu" "$root/var/log/libvirt/qemu" \
+			"$root/run/libvirt"
+		# libvirt's sockets are in /var/run/libvirt (its build's path).
+		ln -s ../run "$root/var/run"
+		# libvirtd as root on its UNIX socket, no TCP, no polkit.
+		cat >"$root/etc/libvirt/libvirtd.conf" <<-'EOC'
+		# mdevkit test bed (tools/vm/initramfs.sh libvirt_layer)
+		unix_sock_group = "root"
+		unix_sock_rw_perms = "0700"
+		auth_unix_ro = "none"
+		auth_unix_rw = "none"
+		log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
+		EOC
+		# QEMU runs as Debian's libvirt-qemu:kvm (the suite adds the
+		# user); no security modules, cgroups or mount namespace in the
+		# VM; QEMU's output goes to /var/log/libvirt/qemu/NAME.log
+		# directly (no virtlogd).
+		cat >"$root/etc/libvirt/qemu.conf" <<-'EOC'
+		# mdevkit test bed (tools/vm/initramfs.sh libvirt_layer)
+		user = "libvirt-qemu"
+		group = "kvm"
+		dynamic_ownership = 1
+		remember_owner = 0
+		security_driver = "none"
+		cgroup_controllers = [ ]
+		namespaces = [ ]
+		stdio_handler = "file"
+		EOC
+		mkdir -p "$(dirname "$out")"
+		mkcpio "$root" "$out"
+		rm -rf "$tmp"
+	fi
+	echo "$out"
+}
+
 run_layer() { # OUT CMDFILE [EXTRA]
 	local out=$1 root
 	root=$(mktemp -d)
@@ -257,5 +359,6 @@ project) project_layer ;;
 run) shift; run_layer "$@" ;;
 qemu) qemu_layer ;;
 guest) guest_layer ;;
-*) echo "usage: $0 base | kernel KVER MODDIR... | project | qemu | guest | run OUT CMDFILE [EXTRA]" >&2; exit 2 ;;
+libvirt) libvirt_layer ;;
+*) echo "usage: $0 base | kernel KVER MODDIR... | project | qemu | guest | libvirt | run OUT CMDFILE [EXTRA]" >&2; exit 2 ;;
 esac

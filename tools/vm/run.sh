@@ -61,9 +61,10 @@ printf '%s\n' "$cmd" >"$logdir/cmd"
 initrd=$logdir/initrd.cpio
 "$MDK_ROOT/tools/vm/initramfs.sh" run "$logdir/run.cpio" "$logdir/cmd" "$extra"
 # Optional layers (MDK_VM_LAYERS, a suite's "mdevkit-layers:"): qemu, and
-# guest (a nested guest's kernel and initramfs), which brings qemu along.
+# guest (a nested guest's kernel and initramfs) and libvirt (libvirtd and
+# virsh), which bring qemu along.
 layers=() want=" ${MDK_VM_LAYERS:-} "
-[[ $want == *" guest "* && $want != *" qemu "* ]] && want="qemu$want"
+[[ ( $want == *" guest "* || $want == *" libvirt "* ) && $want != *" qemu "* ]] && want="qemu$want"
 for l in $want; do
 	layers+=("$("$MDK_ROOT/tools/vm/initramfs.sh" "$l")") ||
 		mdk_die "no initramfs layer '$l' (MDK_VM_LAYERS='${MDK_VM_LAYERS:-}')"
