@@ -80,9 +80,14 @@ static int mdk_nic_finish(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 	return ret < 0 ? ret : 0;
 }
 
-/* The guest transmits: each chain is one frame for the representor. */
+/*
+ * The guest transmits: each chain is one frame for the representor. The
+ * pass ends after %MDK_NIC_BUDGET chains, or at @until (ktime ns) once it
+ * has taken one: the rest waits for the function's next turn.
+ */
 static int mdk_nic_tx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
-		      unsigned int qi, bool *more, u64 *bytes, u64 *frames)
+		      unsigned int qi, u64 until, bool *more, u64 *bytes,
+		      u64 *frames)
 {
 	struct mdk_nic_q *q = &vf->q[qi];
 	struct mdk_nic_chain *c = vf->chain;
@@ -110,6 +115,12 @@ static int mdk_nic_tx(struct mdk_nic_vf *vf, const struct mdk_nic_mem *m,
 	if (qmore)
 		*more = true;
 	for (i = 0; i < n; i++) {
+		if (i && ktime_get_ns() > until) {
+			n = i;
+			qmore = true;
+			*more = true;
+			break;
+		}
 		ret = mdk_nic_vq_peek(&q->vq, m, q->vq.last_avail, c);
 		if (ret)
 			return ret;
@@ -388,11 +399,12 @@ void mdk_nic_dp_work(struct work_struct *work)
 	bool more = false, txmore = false, tx, entered;
 	unsigned int p, pairs, i;
 	u32 before = 0, after = 0;
-	u64 bytes = 0, frames = 0;
+	u64 bytes = 0, frames = 0, until;
 	int ret = 0;
 
 	if (!READ_ONCE(vf->running))
 		return;
+	until = ktime_get_ns() + MDK_NIC_TX_SLICE_NS;
 	entered = mdk_vdev_dma_enter(vf->vdev);
 	for (i = 0; i < vf->nvqs; i++)
 		before += vf->q[i].vq.last_avail;
@@ -404,8 +416,8 @@ void mdk_nic_dp_work(struct work_struct *work)
 	for (p = 0; p < mdk_nic_max_pairs(vf) && !ret; p++) {
 		/* Transmit queues of inactive pairs still drain. */
 		if (tx)
-			ret = mdk_nic_tx(vf, &m, 2 * p + 1, &txmore, &bytes,
-					 &frames);
+			ret = mdk_nic_tx(vf, &m, 2 * p + 1, until, &txmore,
+					 &bytes, &frames);
 		if (!ret && p < pairs)
 			ret = mdk_nic_rx(vf, &m, p, &more);
 	}

@@ -58,6 +58,12 @@
 
 /* Chains a pass of the worker takes from one queue before it yields. */
 #define MDK_NIC_BUDGET		64
+/*
+ * Time a transmit pass may take before it ends early (at least one frame
+ * per queue): a fifth of the engine's stall limit (MDK_ENGINE_STALL_NS),
+ * so that a slow kernel's pass is a turn, not a stall.
+ */
+#define MDK_NIC_TX_SLICE_NS	(MDK_ENGINE_STALL_MS * NSEC_PER_MSEC / 5)
 
 /**
  * struct mdk_nic_q - one virtqueue
