@@ -258,6 +258,7 @@ LIBVIRT_FILES="/usr/sbin/libvirtd /usr/bin/virsh /usr/sbin/dmidecode
 libvirt_layer() {
 	local key out tmp root x debs st uris f lib
 	debs=$MDK_CACHE/libvirt-debs
+	mdk_apt_fresh	# a fresh machine's package lists may be empty
 	mkdir -p "$debs/partial" "$debs/state"
 	st=$debs/state/status
 	: >"$st"

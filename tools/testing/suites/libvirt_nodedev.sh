@@ -88,6 +88,22 @@ mdev_node_appears() {
 	udevadm settle
 	wait_for 10 node_listed mdev "$2"
 }
+# start_must_fail TEST DOMAIN WORDS...: defining DOMAIN from
+# /tmp/DOMAIN.xml and starting it fails with an error that has the WORDS
+# in that order.
+start_must_fail() {
+	local t=$1 d=$2 out rc pat='*' w
+	shift 2
+	for w; do pat="$pat$w*"; done
+	tap_begin "$t"
+	$V define /tmp/$d.xml >/dev/null 2>&1
+	out=$($V start --paused "$d" 2>&1) && rc=0 || rc=$?
+	case "$rc $out" in
+	0*) tap_fail "$t" "$d started: $out" ;;
+	$pat) tap_ok "$t"; echo "$out" | sed 's/^/# /' ;;
+	*) tap_fail "$t" "error does not say '$*': $out" ;;
+	esac
+}
 qemu_pid() { cat /run/libvirt/qemu/$1.pid 2>/dev/null; }
 owner() { stat -c '%u:%g' "$1" 2>&1; }
 # mdevctl_defined UUID: UUID's line in `mdevctl list -d` (empty when absent)
@@ -98,14 +114,6 @@ grep -q '^libvirt-qemu:' /etc/group ||
 	echo "libvirt-qemu:x:$QUID:" >>/etc/group
 grep -q '^libvirt-qemu:' /etc/passwd ||
 	echo "libvirt-qemu:x:$QUID:$KVM_GID:Libvirt Qemu:/var/lib/libvirt:/bin/false" >>/etc/passwd
-
-# libvirt hands mdevctl its JSON as --jsonfile /dev/stdin; /init mounts a
-# bare devtmpfs, without the /dev/std* links systemd or udev's initramfs
-# would make.
-for i in 0:stdin 1:stdout 2:stderr; do
-	[ -e /dev/${i#*:} ] || ln -s /proc/self/fd/${i%%:*} /dev/${i#*:}
-done
-[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 
 modprobe vfio_iommu_type1
 modprobe -r mdk_card 2>/dev/null	# suites share VMs: start from no cards
@@ -282,25 +290,11 @@ tap_expect_eq "$QUID:$KVM_GID" "$(owner /dev/vfio/$GROUP)" vfio_group_is_handed_
 tap_expect_eq "1" "$(grep -c "vfio-pci.*\"sysfsdev\":\"$MDEVS/$U1\"" /var/log/libvirt/qemu/lv1.log 2>&1)" \
 	domain_log_has_the_device
 
-tap_begin second_domain_on_the_same_mdev_fails_clearly
-$V define /tmp/lv2.xml >/dev/null 2>&1
-out=$($V start --paused lv2 2>&1) && rc=0 || rc=$?
-case "$rc $out" in
-0*) tap_fail second_domain_on_the_same_mdev_fails_clearly "lv2 started: $out" ;;
-*"$U1"*"in use"*) tap_ok second_domain_on_the_same_mdev_fails_clearly; echo "$out" | sed 's/^/# /' ;;
-*) tap_fail second_domain_on_the_same_mdev_fails_clearly "error does not name $U1 as in use: $out" ;;
-esac
+start_must_fail second_domain_on_the_same_mdev_fails_clearly lv2 "$U1" "in use"
 tap_expect_eq "shut off paused" "$($V domstate lv2 | xargs) $($V domstate lv1 | xargs)" \
 	first_domain_unharmed
 
-tap_begin missing_uuid_fails_clearly
-$V define /tmp/lvx.xml >/dev/null 2>&1
-out=$($V start --paused lvx 2>&1) && rc=0 || rc=$?
-case "$rc $out" in
-0*) tap_fail missing_uuid_fails_clearly "lvx started: $out" ;;
-*"$UX"*) tap_ok missing_uuid_fails_clearly; echo "$out" | sed 's/^/# /' ;;
-*) tap_fail missing_uuid_fails_clearly "error does not name $UX: $out" ;;
-esac
+start_must_fail missing_uuid_fails_clearly lvx "$UX"
 tap_expect_eq "shut off" "$($V domstate lvx | xargs)" missing_uuid_domain_is_shut_off
 
 tap_begin destroy_gives_the_group_back
