@@ -57,6 +57,9 @@ expect_create_fails() {
 }
 
 # ---- setup --------------------------------------------------------------
+# Suites share VMs: parents an earlier suite left loaded would hold
+# mdev_core, which the unload tests at the end need free.
+modprobe -r -q mdk_card mdk_nic mdk_minimal 2>/dev/null
 tap_run loads_when_bus_mdev_is_free modprobe mdev_core
 DYNDBG=$(ls /proc/dynamic_debug/control /sys/kernel/debug/dynamic_debug/control 2>/dev/null | head -1)
 [ -n "$DYNDBG" ] && echo 'module mdev_core +p' >"$DYNDBG"
