@@ -13,7 +13,7 @@ out=$(mkdir -p "${1:-$MDK_BUILD/deb}" && cd "${1:-$MDK_BUILD/deb}" && pwd)
 # shellcheck disable=SC2086
 mdk_need_pkgs $MDK_DEB_PKGS
 
-version=$(sed -n '1s/^mdevkit (\([^)]*\)).*/\1/p' "$MDK_ROOT/debian/changelog")
+version=$(mdk_pkg_version)
 src=$out/src/mdevkit-$version
 rm -rf "$out/src" "$out"/mdevkit*_"$version"*
 mkdir -p "$src"
@@ -30,9 +30,8 @@ mdk_log "dpkg-buildpackage in $src"
 	tail -30 "$out/build.log" >&2
 	mdk_die "dpkg-buildpackage failed (log: $out/build.log)"
 }
-changes=$out/src/mdevkit_${version}_$(dpkg-architecture -qDEB_HOST_ARCH).changes
 for f in "$out"/src/mdevkit*_"$version"*; do mv "$f" "$out/"; done
-changes=$out/$(basename "$changes")
+changes=$out/mdevkit_${version}_$(dpkg-architecture -qDEB_HOST_ARCH).changes
 mdk_log "lintian $(basename "$changes")"
 lintian --fail-on error,warning --info "$changes" >&2 || mdk_die "lintian found problems"
 ls "$out"/*.deb >&2

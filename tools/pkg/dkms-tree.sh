@@ -7,10 +7,10 @@
 # filled in from debian/changelog.  `make dkms` and debian/rules use it;
 # docs/install.md.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/../vm/lib.sh"
 out=${1:?usage: dkms-tree.sh DIR}
 
-version=$(sed -n '1s/^mdevkit (\([^)]*\)).*/\1/p' "$root/debian/changelog")
+version=$(mdk_pkg_version)
 version=${version%%-*}
 [ -n "$version" ] || { echo "dkms-tree.sh: no version in debian/changelog" >&2; exit 1; }
 if [ -e "$out" ] && [ -n "$(ls -A "$out")" ]; then
@@ -19,7 +19,8 @@ if [ -e "$out" ] && [ -n "$(ls -A "$out")" ]; then
 fi
 
 mkdir -p "$out"
-cd "$root"
+out=$(cd "$out" && pwd)
+cd "$MDK_ROOT"
 # What tools/vm/kbuild.sh hands to kbuild: sources, Kbuild files, headers.
 find Kbuild include mdev_core vfio_mdev parents \
 	\( -name '*.[ch]' -o -name Kbuild \) -type f | LC_ALL=C sort |

@@ -8,6 +8,11 @@ MDK_BUILD=${MDK_BUILD:-$MDK_ROOT/build}
 mdk_log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 mdk_die() { mdk_log "error: $*"; exit 1; }
 
+# The packages' version: debian/changelog's first entry (also DKMS's).
+mdk_pkg_version() {
+	sed -n '1s/^mdevkit (\([^)]*\)).*/\1/p' "$MDK_ROOT/debian/changelog"
+}
+
 # Run as root, or through sudo when that exists.
 mdk_sudo() {
 	if [ "$(id -u)" -eq 0 ]; then

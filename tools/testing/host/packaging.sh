@@ -45,7 +45,7 @@ if "$root/tools/pkg/deb.sh" "$tmp/deb" >"$tmp/deb.out" 2>"$tmp/deb.err"; then
 else
 	tap_fail make_deb_builds_and_lintian_passes "$(tail -30 "$tmp/deb.err")"
 fi
-version=$(sed -n '1s/^mdevkit (\([^)]*\)).*/\1/p' "$root/debian/changelog")
+version=$(. "$root/tools/vm/lib.sh" && mdk_pkg_version)
 ddeb=$tmp/deb/mdevkit-dkms_${version}_all.deb
 tdeb=$tmp/deb/mdevkit-tools_${version}_amd64.deb
 tap_expect_eq "1 1" "$([ -s "$ddeb" ] && echo 1) $([ -s "$tdeb" ] && echo 1)" \
