@@ -171,21 +171,32 @@ static int mdk_vdev_get_irq_info(struct mdk_vdev *vdev,
 	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
 }
 
-static int mdk_vdev_reset(struct mdk_vdev *vdev)
+/**
+ * mdk_vdev_reset_locked() - a function reset
+ * @vdev: the device, its lock held
+ *
+ * With its config space saved and restored around it, as vfio-pci's: BARs
+ * and command survive; the device's own state, the MSI-X table and pending
+ * interrupts do not. As vfio-pci, the BARs' mappings are zapped and fault
+ * back in afterwards.
+ */
+void mdk_vdev_reset_locked(struct mdk_vdev *vdev)
 {
-	mutex_lock(&vdev->lock);
-	/*
-	 * A function reset with its config space saved and restored around
-	 * it, as vfio-pci's: BARs and command survive; the device's own state,
-	 * the MSI-X table and pending interrupts do not. As vfio-pci, the
-	 * BARs' mappings are zapped and fault back in afterwards.
-	 */
+	lockdep_assert_held(&vdev->lock);
 	down_write(&vdev->memory_lock);
 	mdk_vdev_zap(vdev);
 	up_write(&vdev->memory_lock);
 	mdk_vdev_irqs_reset(vdev);
 	if (vdev->ops->reset)
 		vdev->ops->reset(vdev);
+}
+
+static int mdk_vdev_reset(struct mdk_vdev *vdev)
+{
+	mutex_lock(&vdev->lock);
+	mdk_vdev_reset_locked(vdev);
+	/* As the uAPI wants: RUNNING again, the data fds disabled. */
+	mdk_vdev_mig_reset(vdev);
 	mutex_unlock(&vdev->lock);
 	return 0;
 }

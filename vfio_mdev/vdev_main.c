@@ -54,6 +54,8 @@ static void mdk_vdev_close_device(struct vfio_device *vfio)
 	mutex_lock(&vdev->lock);
 	if (vdev->ops->close)
 		vdev->ops->close(vdev);
+	/* The data fds end; a parent closed while quiesced resumes, idle. */
+	mdk_vdev_mig_reset(vdev);
 	/* The parent's workers are stopped: none is in the address space. */
 	if (vdev->mm)
 		mmdrop(vdev->mm);
@@ -263,6 +265,9 @@ struct mdk_vdev *mdk_vdev_create(struct mdev_device *mdev,
 	if (ret)
 		goto err_put;
 	vdev->cfg = vdev->cfg_init;
+	ret = mdk_vdev_mig_init(vdev);
+	if (ret)
+		goto err_put;
 	dev_set_drvdata(&mdev->dev, vdev);
 	ret = vfio_register_emulated_iommu_dev(&vdev->vfio);
 	if (ret)

@@ -16,6 +16,7 @@
 
 #include "vbar.h"
 #include "vcfg.h"
+#include "vmig.h"
 #include "vmsix.h"
 
 /* Region offsets: index << 40, as vfio-pci encodes them. */
@@ -85,6 +86,23 @@ struct mdk_vdev_irqs {
 	struct eventfd_ctx *req_trigger;
 };
 
+struct mdk_vdev_mig_file;
+
+/**
+ * struct mdk_vdev_mig - migration state (vdev_mig.c), under the device's
+ * lock
+ * @state: the VFIO migration state (RUNNING unless the parent migrates)
+ * @saving: the data fd of STOP_COPY, with a reference, or NULL
+ * @resuming: the data fd of RESUMING, with a reference, or NULL
+ * @desc: what this device's streams say they were saved from (constant)
+ */
+struct mdk_vdev_mig {
+	enum vfio_device_mig_state state;
+	struct mdk_vdev_mig_file *saving;
+	struct mdk_vdev_mig_file *resuming;
+	struct mdk_vmig_desc desc;
+};
+
 /**
  * struct mdk_vdev - one mdev's VFIO device
  * @vfio: the VFIO device (first: vfio_alloc_device() needs it there)
@@ -115,6 +133,7 @@ struct mdk_vdev_irqs {
  *	(vdev_dma.c)
  * @mm: the address space of the process that opened the device (mmgrab()ed
  *	from open to close), for mdk_vdev_dma_enter()
+ * @mig: migration (under @lock)
  */
 struct mdk_vdev {
 	struct vfio_device vfio;
@@ -136,6 +155,7 @@ struct mdk_vdev {
 	spinlock_t unmap_lock;	/* see above */
 	struct list_head unmaps;
 	struct mm_struct *mm;
+	struct mdk_vdev_mig mig;
 };
 
 static inline struct mdk_vdev *mdk_vdev_of(struct vfio_device *vfio)
@@ -146,6 +166,7 @@ static inline struct mdk_vdev *mdk_vdev_of(struct vfio_device *vfio)
 /* vdev_ioctl.c */
 long mdk_vdev_ioctl(struct vfio_device *vfio, unsigned int cmd,
 		    unsigned long arg);
+void mdk_vdev_reset_locked(struct mdk_vdev *vdev);
 unsigned int mdk_vdev_region_size(const struct mdk_vdev *vdev,
 				  unsigned int index, u64 *size);
 
@@ -197,6 +218,10 @@ static inline bool mdk_vdev_msix_claims(const struct mdk_vdev *vdev,
 	       (offset >= pba &&
 		offset < pba + DIV_ROUND_UP(info->msix_vectors, 64) * 8);
 }
+
+/* vdev_mig.c */
+int mdk_vdev_mig_init(struct mdk_vdev *vdev);
+void mdk_vdev_mig_reset(struct mdk_vdev *vdev);
 
 /* vdev_dma.c */
 void mdk_vdev_dma_unmap(struct vfio_device *vfio, u64 iova, u64 length);

@@ -56,6 +56,35 @@ static inline void mdk_vfio_release_free(struct vfio_device *vfio)
 #define MDK_VFIO_IOMMUFD_OPS
 #endif
 
+/*
+ * VFIO_DEVICE_FEATURE_MIG_DATA_SIZE and vfio_migration_ops'
+ * migration_get_data_size() came in 6.2; 6.12's core calls it without a
+ * check, so a driver with migration must have it there.
+ */
+#ifdef VFIO_DEVICE_FEATURE_MIG_DATA_SIZE
+#define MDK_VFIO_MIG_DATA_SIZE_OP				\
+	.migration_get_data_size = mdk_vdev_mig_get_data_size,
+#else
+#define MDK_VFIO_MIG_DATA_SIZE_OP
+#endif
+
+/*
+ * PRE_COPY, PRE_COPY_P2P and VFIO_MIG_GET_PRECOPY_INFO came in 6.2 too.
+ * Without them the flag is not offered, so the core never asks for those
+ * states, and the values below (the uAPI's) are never met.
+ */
+#ifdef VFIO_MIG_GET_PRECOPY_INFO
+#define MDK_MIGRATION_PRE_COPY		VFIO_MIGRATION_PRE_COPY
+#define MDK_STATE_PRE_COPY		VFIO_DEVICE_STATE_PRE_COPY
+#define MDK_STATE_PRE_COPY_P2P		VFIO_DEVICE_STATE_PRE_COPY_P2P
+#define MDK_MIG_GET_PRECOPY_INFO	VFIO_MIG_GET_PRECOPY_INFO
+#else
+#define MDK_MIGRATION_PRE_COPY		0
+#define MDK_STATE_PRE_COPY		6
+#define MDK_STATE_PRE_COPY_P2P		7
+#define MDK_MIG_GET_PRECOPY_INFO	_IO(VFIO_TYPE, VFIO_BASE + 21)
+#endif
+
 /* vm_flags became read-only behind vm_flags_set() in 6.3. */
 #if MDK_KV >= 6003
 #define mdk_vm_flags_set(vma, flags)	vm_flags_set(vma, flags)

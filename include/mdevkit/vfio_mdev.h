@@ -104,6 +104,37 @@ struct mdk_vdev_info {
 };
 
 /**
+ * struct mdk_vdev_mig_ops - what a parent implements to migrate
+ * @version: the format version of the parent's section of the stream;
+ *	raise it when the section changes (docs/migration.md)
+ * @quiesce: stop the device's work and DMA: nothing changes the device's
+ *	state or the user's memory until @resume. Called when the device
+ *	leaves RUNNING (for RUNNING_P2P or STOP) and before @load. 0 or
+ *	-errno (the state change then fails)
+ * @resume: let it run again (back to RUNNING; also after @reset or @close
+ *	of a device that was quiesced)
+ * @size: the most bytes @save writes, for this device now
+ * @save: write the device's state into @buf (@len bytes, at least @size);
+ *	the device is quiesced. Return the bytes written or -errno
+ * @load: restore a state @save wrote, of format @version (at most the
+ *	parent's), from @buf (@len bytes); the device is quiesced and reset.
+ *	Check every field before changing anything: 0, or -EINVAL and the
+ *	device unchanged
+ *
+ * Context: every callback runs under the device's lock, like the others of
+ * struct mdk_vdev_ops; they may sleep.
+ */
+struct mdk_vdev_mig_ops {
+	u32 version;
+	int (*quiesce)(struct mdk_vdev *vdev);
+	void (*resume)(struct mdk_vdev *vdev);
+	size_t (*size)(struct mdk_vdev *vdev);
+	ssize_t (*save)(struct mdk_vdev *vdev, void *buf, size_t len);
+	int (*load)(struct mdk_vdev *vdev, u32 version, const void *buf,
+		    size_t len);
+};
+
+/**
  * struct mdk_vdev_ops - what a parent implements (all optional)
  * @open: the user opened the device (first open of the VFIO device fd)
  * @close: the user closed it; drop every pin taken with mdk_vdev_pin()
@@ -114,6 +145,9 @@ struct mdk_vdev_info {
  * @reset: VFIO_DEVICE_RESET, and before @open
  * @dma_unmap: the user unmapped [@iova, @iova + @length): unpin every
  *	page pinned in it before returning. Required to pin pages.
+ * @mig: VFIO migration (v2): with these, vfio_mdev offers the states
+ *	STOP_COPY and RUNNING_P2P, the data fds and the stream's header
+ *	(docs/migration.md)
  *
  * Context: @read, @write, @reset, @open and @close are serialised per
  * device (vfio_mdev holds its state mutex); they may sleep.
@@ -127,6 +161,7 @@ struct mdk_vdev_ops {
 		     const void *buf, unsigned int len);
 	void (*reset)(struct mdk_vdev *vdev);
 	void (*dma_unmap)(struct mdk_vdev *vdev, u64 iova, u64 length);
+	const struct mdk_vdev_mig_ops *mig;
 };
 
 struct mdk_vdev *mdk_vdev_create(struct mdev_device *mdev,

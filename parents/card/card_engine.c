@@ -350,6 +350,8 @@ static int mdk_card_next_queue(struct mdk_card_vf *vf)
 	unsigned int i, qi;
 
 	lockdep_assert_held(&vf->exec);
+	if (vf->frozen)
+		return -1;
 	for (i = 0; i < vf->nq; i++) {
 		qi = (vf->next_q + i) % vf->nq;
 		if (mdk_card_q_pending(vf, qi, true)) {
@@ -366,6 +368,8 @@ static bool mdk_card_vf_pending(struct mdk_card_vf *vf)
 	bool bad = false;
 	unsigned int qi;
 
+	if (READ_ONCE(vf->frozen))
+		return false;
 	for (qi = 0; qi < vf->nq; qi++) {
 		if (mdk_card_q_pending(vf, qi, false))
 			return true;
@@ -376,7 +380,7 @@ static bool mdk_card_vf_pending(struct mdk_card_vf *vf)
 	}
 	if (bad) {
 		mutex_lock(&vf->exec);
-		for (qi = 0; qi < vf->nq; qi++)
+		for (qi = 0; qi < vf->nq && !vf->frozen; qi++)
 			mdk_card_q_pending(vf, qi, true);
 		mutex_unlock(&vf->exec);
 	}
@@ -442,7 +446,8 @@ static void mdk_card_vf_execute(struct mdk_card_vf *vf)
 
 /*
  * A VF's worker: polls the TAILs of the VF's enabled queues (backing off
- * from 10 us to 1 ms while they are idle; sleeping while none is enabled),
+ * from 10 us to 1 ms while they are idle; sleeping while none is enabled
+ * or the VF is frozen for migration),
  * and runs their descriptors when the scheduler gives it the engine.
  */
 static int mdk_card_worker(void *data)
@@ -451,9 +456,10 @@ static int mdk_card_worker(void *data)
 	unsigned int delay = MDK_CARD_POLL_MIN_US;
 
 	while (!kthread_should_stop()) {
-		if (!atomic_read(&vf->nr_enabled)) {
+		if (!atomic_read(&vf->nr_enabled) || READ_ONCE(vf->frozen)) {
 			wait_event_interruptible(vf->wake,
-						 atomic_read(&vf->nr_enabled) ||
+						 (atomic_read(&vf->nr_enabled) &&
+						  !READ_ONCE(vf->frozen)) ||
 						 kthread_should_stop());
 			delay = MDK_CARD_POLL_MIN_US;
 			continue;

@@ -70,6 +70,8 @@ struct mdk_card_queue {
  * @portal_io: its MMIO mapping (PCI card), or NULL
  * @exec: held by the VF's worker while it executes the VF's queues, and by
  *	anything that changes the queues' configuration
+ * @frozen: the worker runs no descriptor (migration: the VF left RUNNING);
+ *	written under @exec
  * @q: the queues (under @exec)
  * @next_q: the queue the worker serves next (under @exec)
  * @worker: the VF's worker thread (card_engine.c)
@@ -99,6 +101,7 @@ struct mdk_card_vf {
 	void *portal;
 	void __iomem *portal_io;
 	struct mutex exec;	/* see above */
+	bool frozen;
 	struct mdk_card_queue q[MDK_CARD_MAX_QUEUES];
 	unsigned int next_q;
 	struct task_struct *worker;
@@ -169,6 +172,9 @@ u32 mdk_card_portal_read(struct mdk_card_vf *vf, unsigned int q,
 			 unsigned int reg);
 void mdk_card_portal_write(struct mdk_card_vf *vf, unsigned int q,
 			   unsigned int reg, u32 val);
+
+/* card_mig.c */
+extern const struct mdk_vdev_mig_ops mdk_card_mig_ops;
 
 /* card_pins.c */
 int mdk_card_pins_get(struct mdk_card_vf *vf, u64 iova, u32 len,

@@ -202,6 +202,7 @@ static const struct mdk_vdev_ops mdk_card_vf_ops = {
 	.write		= mdk_card_vf_write,
 	.reset		= mdk_card_vf_reset,
 	.dma_unmap	= mdk_card_vf_dma_unmap,
+	.mig		= &mdk_card_mig_ops,
 };
 
 /**

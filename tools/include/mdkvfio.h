@@ -15,6 +15,26 @@
 
 #define MDKVFIO_MAX_AREAS	64
 
+/* Migration uAPI of 6.2+, for headers of 6.1 (Debian 12's linux-libc-dev) */
+#ifndef VFIO_MIGRATION_PRE_COPY
+#define VFIO_MIGRATION_PRE_COPY		(1 << 2)
+#define VFIO_DEVICE_STATE_PRE_COPY	6
+#define VFIO_DEVICE_STATE_PRE_COPY_P2P	7
+#define VFIO_MIG_GET_PRECOPY_INFO	_IO(VFIO_TYPE, VFIO_BASE + 21)
+struct vfio_precopy_info {
+	__u32 argsz;
+	__u32 flags;
+	__aligned_u64 initial_bytes;
+	__aligned_u64 dirty_bytes;
+};
+#endif
+#ifndef VFIO_DEVICE_FEATURE_MIG_DATA_SIZE
+#define VFIO_DEVICE_FEATURE_MIG_DATA_SIZE	9
+struct vfio_device_feature_mig_data_size {
+	__aligned_u64 stop_copy_length;
+};
+#endif
+
 struct mdkvfio {
 	int container;
 	int group;
@@ -67,6 +87,14 @@ int mdkvfio_irq_action(struct mdkvfio *v, unsigned int index,
 		       uint32_t action);
 int mdkvfio_irq_disable(struct mdkvfio *v, unsigned int index);
 int mdkvfio_reset(struct mdkvfio *v);
+
+int mdkvfio_feature(struct mdkvfio *v, uint32_t flags, void *data,
+		    size_t len);
+int mdkvfio_mig_flags(struct mdkvfio *v, uint64_t *flags);
+int mdkvfio_mig_state(struct mdkvfio *v, uint32_t *state);
+int mdkvfio_mig_set(struct mdkvfio *v, uint32_t state, int *data_fd);
+int mdkvfio_mig_data_size(struct mdkvfio *v, uint64_t *len);
+const char *mdkvfio_mig_state_name(uint32_t state);
 
 int mdkvfio_map_dma(struct mdkvfio *v, void *vaddr, uint64_t iova,
 		    uint64_t size);

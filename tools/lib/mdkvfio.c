@@ -294,6 +294,93 @@ int mdkvfio_reset(struct mdkvfio *v)
 	return ioctl(v->device, VFIO_DEVICE_RESET) ? neg_errno() : 0;
 }
 
+/*
+ * VFIO_DEVICE_FEATURE @flags (feature and GET/SET/PROBE) with @len bytes
+ * of @data after the header, copied back on success.
+ */
+int mdkvfio_feature(struct mdkvfio *v, uint32_t flags, void *data,
+		    size_t len)
+{
+	struct vfio_device_feature *f;
+	int ret;
+
+	f = calloc(1, sizeof(*f) + len);
+	if (!f)
+		return -ENOMEM;
+	f->argsz = sizeof(*f) + len;
+	f->flags = flags;
+	if (len)
+		memcpy(f->data, data, len);
+	ret = ioctl(v->device, VFIO_DEVICE_FEATURE, f) < 0 ? neg_errno() : 0;
+	if (!ret && len)
+		memcpy(data, f->data, len);
+	free(f);
+	return ret;
+}
+
+/* VFIO_DEVICE_FEATURE_MIGRATION: the device's VFIO_MIGRATION_* flags. */
+int mdkvfio_mig_flags(struct mdkvfio *v, uint64_t *flags)
+{
+	struct vfio_device_feature_migration m = { 0 };
+	int ret = mdkvfio_feature(v, VFIO_DEVICE_FEATURE_GET |
+				  VFIO_DEVICE_FEATURE_MIGRATION, &m, sizeof(m));
+
+	*flags = ret ? 0 : m.flags;
+	return ret;
+}
+
+/* The device's migration state (enum vfio_device_mig_state). */
+int mdkvfio_mig_state(struct mdkvfio *v, uint32_t *state)
+{
+	struct vfio_device_feature_mig_state m = { 0 };
+	int ret = mdkvfio_feature(v, VFIO_DEVICE_FEATURE_GET |
+				  VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+				  &m, sizeof(m));
+
+	*state = ret ? VFIO_DEVICE_STATE_ERROR : m.device_state;
+	return ret;
+}
+
+/*
+ * Moves the device to @state; *@data_fd receives the data fd the change
+ * gave, or -1 (@data_fd may be NULL when none is expected).
+ */
+int mdkvfio_mig_set(struct mdkvfio *v, uint32_t state, int *data_fd)
+{
+	struct vfio_device_feature_mig_state m = { .device_state = state };
+	int ret = mdkvfio_feature(v, VFIO_DEVICE_FEATURE_SET |
+				  VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE,
+				  &m, sizeof(m));
+
+	if (!ret && !data_fd && m.data_fd >= 0)
+		close(m.data_fd);
+	if (data_fd)
+		*data_fd = ret ? -1 : m.data_fd;
+	return ret;
+}
+
+/* VFIO_DEVICE_FEATURE_MIG_DATA_SIZE (6.2+): STOP_COPY's bytes at most. */
+int mdkvfio_mig_data_size(struct mdkvfio *v, uint64_t *len)
+{
+	struct vfio_device_feature_mig_data_size d = { 0 };
+	int ret = mdkvfio_feature(v, VFIO_DEVICE_FEATURE_GET |
+				  VFIO_DEVICE_FEATURE_MIG_DATA_SIZE,
+				  &d, sizeof(d));
+
+	*len = ret ? 0 : d.stop_copy_length;
+	return ret;
+}
+
+const char *mdkvfio_mig_state_name(uint32_t state)
+{
+	static const char *const names[] = {
+		"ERROR", "STOP", "RUNNING", "STOP_COPY", "RESUMING",
+		"RUNNING_P2P", "PRE_COPY", "PRE_COPY_P2P",
+	};
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+}
+
 int mdkvfio_map_dma(struct mdkvfio *v, void *vaddr, uint64_t iova,
 		    uint64_t size)
 {

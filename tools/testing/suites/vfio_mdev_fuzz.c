@@ -517,6 +517,71 @@ static void op_reset(struct fz_thread *t, struct fz_vf *vf)
 	CHECK(t, ret == 0, "VFIO_DEVICE_RESET: %d, expected 0", ret);
 }
 
+/*
+ * Migration (docs/migration.md): a few state changes, valid and not, with a
+ * data fd read, fed junk or a truncated state, then RUNNING again (by a
+ * reset when RESUMING holds a stream it refuses). The test parent does not
+ * migrate: ENOTTY.
+ */
+static void op_mig(struct fz_thread *t, struct fz_vf *vf)
+{
+	struct fz_worker *w = t->w;
+	int card = w->kind != FZ_VT, fd, ret, i, n = 1 + fz_below(&t->r, 4);
+	uint32_t st, state = 0;
+	ssize_t len;
+
+	if (!card) {
+		fz_op(t->log, "MIG_DEVICE_STATE %s -> STOP", vf->v.uuid);
+		ret = mdkvfio_mig_set(&vf->v, VFIO_DEVICE_STATE_STOP, NULL);
+		fz_ret(t->log, ret);
+		CHECK(t, ret == -ENOTTY, "migration of the test parent: %d, expected -ENOTTY",
+		      ret);
+		return;
+	}
+	if (avoid & AVOID_KNOWN2)
+		pthread_mutex_lock(&w->k2);
+	disrupt_begin(w);
+	for (i = 0; i < n; i++) {
+		st = fz_chance(&t->r, 10) ? fz_below(&t->r, 1u << 31) :
+					    fz_below(&t->r, 9);
+		fz_op(t->log, "MIG_DEVICE_STATE %s -> %u (%s)", vf->v.uuid, st,
+		      mdkvfio_mig_state_name(st));
+		ret = mdkvfio_mig_set(&vf->v, st, &fd);
+		fz_ret(t->log, ret);
+		if (st == VFIO_DEVICE_STATE_ERROR || st > 7)
+			CHECK(t, ret == -EINVAL, "state %u: %d, expected -EINVAL",
+			      st, ret);
+		if (fd < 0)
+			continue;
+		memset(t->buf, 0, 1024);
+		if (fz_chance(&t->r, 50))
+			fz_fill(&t->r, t->buf, 1024);
+		len = fz_below(&t->r, 1025);
+		if (st == VFIO_DEVICE_STATE_RESUMING)
+			len = write(fd, t->buf, len);
+		else
+			len = read(fd, t->buf, len);
+		fz_op(t->log, "data fd %s: %zd", st == VFIO_DEVICE_STATE_RESUMING ?
+		      "write" : "read", len);
+		close(fd);
+	}
+	fz_op(t->log, "MIG_DEVICE_STATE %s -> RUNNING", vf->v.uuid);
+	ret = mdkvfio_mig_set(&vf->v, VFIO_DEVICE_STATE_RUNNING, NULL);
+	fz_ret(t->log, ret);
+	if (ret) {
+		fz_op(t->log, "RESET %s (out of RESUMING)", vf->v.uuid);
+		ret = xioctl(vf->v.device, VFIO_DEVICE_RESET, NULL);
+		fz_ret(t->log, ret);
+	}
+	if (!ret)
+		ret = mdkvfio_mig_state(&vf->v, &state);
+	disrupt_end(w);
+	if (avoid & AVOID_KNOWN2)
+		pthread_mutex_unlock(&w->k2);
+	CHECK(t, ret == 0 && state == VFIO_DEVICE_STATE_RUNNING,
+	      "back to RUNNING: %d, state %u", ret, state);
+}
+
 static void op_unknown_ioctl(struct fz_thread *t, struct fz_vf *vf)
 {
 	static const unsigned long notty[] = {
@@ -1724,7 +1789,7 @@ static const struct fz_opw ioctl_ops[] = {
 	{ op_set_irqs, 22 }, { op_reset, 3 }, { op_unknown_ioctl, 4 },
 	{ op_region_rw, 25 }, { op_cfg_ids, 2 }, { op_bar_sizing, 5 },
 	{ op_decode, 3 }, { op_msi_ctl, 4 }, { op_msix_ctl, 4 },
-	{ op_msix_bar, 8 }, { op_drain, 2 },
+	{ op_msix_bar, 8 }, { op_drain, 2 }, { op_mig, 2 },
 };
 
 static const struct fz_opw card_chaos_ops[] = {
@@ -1733,6 +1798,7 @@ static const struct fz_opw card_chaos_ops[] = {
 	{ op_region_rw, 12 }, { op_cfg_ids, 2 }, { op_bar_sizing, 3 },
 	{ op_decode, 2 }, { op_msix_ctl, 3 }, { op_msix_bar, 6 },
 	{ op_mmap, 6 }, { op_munmap, 3 }, { op_card_reg, 20 }, { op_drain, 2 },
+	{ op_mig, 2 },
 };
 
 static const struct fz_opw vt_dma_ops[] = {
