@@ -43,6 +43,12 @@ if [ -e ./mtty.ko ]; then
 	insmod ./mtty.ko
 	echo $u >/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1/create
 	./mdk_bench_vfio mtty $u 0 4
+	# Live migration's device share of downtime (docs/migration.md): mtty
+	# migrates since 6.7.
+	echo 00000b0e-0000-4000-8000-000000000002 \
+		>/sys/class/mdev_bus/mtty/mdev_supported_types/mtty-1/create
+	./mdk_bench_mig mtty $u 00000b0e-0000-4000-8000-000000000002
+	echo 1 >/sys/bus/mdev/devices/00000b0e-0000-4000-8000-000000000002/remove
 	echo 1 >/sys/bus/mdev/devices/$u/remove
 	rmmod mtty
 	rmmod mdev
@@ -82,6 +88,7 @@ card_sched() {
 modprobe mdk_card soft=1
 card_vfs create
 ./mdk_bench_card soft $u $u2
+./mdk_bench_mig card $u $u2
 card_sched
 card_vfs remove
 rmmod mdk_card

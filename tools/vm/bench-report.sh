@@ -126,6 +126,25 @@ awk '
 		printf "\ngoals: trapped >= mtty: %s; passthrough >= 100x trapped: %s; passthrough >= 0.5x plain memory: %s\n", g1, g2, g3
 	}' "$out" | tee -a "$report"
 
+section "Live migration: the device's share of downtime"
+awk '
+	$1 == "BENCH-MIG" {
+		n++; label[n] = $2
+		for (i = 3; i <= NF; i++) { split($i, kv, "="); v[n, kv[1]] = kv[2] }
+	}
+	END {
+		if (!n) exit
+		printf "\nMedians of %s migrations of one device into another of its type, same VM run (docs/migration.md): stop = RUNNING -> STOP (quiesce), save = STOP_COPY and its data fd read, load = RESUMING, the stream written, -> RUNNING\n\n", v[1, "reps"] ? v[1, "reps"] : "the"
+		printf "| device | state (bytes) | stop (us) | save (us) | load (us) | total (us) |\n|---|---:|---:|---:|---:|---:|\n"
+		for (i = 1; i <= n; i++) {
+			name = label[i] == "mtty" ? "mtty (kernel sample, mdev.ko)" : label[i] == "card" ? "mdk_card VF (vfio_mdev, mdev_core)" : label[i]
+			if ((i, "unsupported") in v)
+				printf "| %s | does not migrate here (errno %s) | | | | |\n", name, v[i, "unsupported"]
+			else
+				printf "| %s | %s | %s | %s | %s | %s |\n", name, v[i, "bytes"], v[i, "stop_us"], v[i, "save_us"], v[i, "load_us"], v[i, "total_us"]
+		}
+	}' "$out" | tee -a "$report"
+
 section "mdk_card (software card)"
 # Copy throughput: the ratios and goals against the fastest memcpy() rate
 # of the run, at whatever size (glibc's memcpy swings 7x between sizes

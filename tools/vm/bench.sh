@@ -37,6 +37,7 @@ cp "$ours/mdk_benchparent.ko" "$stage/ours/"
 cp "$upstream/mdk_benchparent.ko" "$stage/upstream/"
 cp "$MDK_BUILD/tools/bench/mdk_bench" "$MDK_BUILD/tools/bench/mdk_bench_vfio" \
 	"$MDK_BUILD/tools/bench/mdk_bench_card" "$MDK_BUILD/tools/bench/mdk_bench_nic" \
+	"$MDK_BUILD/tools/bench/mdk_bench_mig" \
 	"$MDK_ROOT/tools/vm/bench-guest.sh" "$stage/"
 
 # The kernel's mtty sample, the reference for trapped region access: built

@@ -4,13 +4,14 @@
 # builds of the benchmark parent load on their core in one VM run, every N
 # gets a row for mdev_core and for the kernel's mdev.ko, and the table comes
 # out; the region-access table has vfio_mdev and the kernel's mtty side by
-# side; build/bench/report.md holds every section, the card's goal lines,
+# side, and so is their live migration's share of downtime;
+# build/bench/report.md holds every section, the card's goal lines,
 # fairness and latency tables, and its plots exist where it points. The
 # numbers themselves are not checked (speed is not a test).
 set -uo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 
-tap_plan 13
+tap_plan 15
 # One host thread for the VM (make bench uses one per vCPU): make check runs
 # this beside VMs whose timing tests a second busy core would disturb.
 if MDK_QEMU_CPU="-accel tcg,thread=single -M q35 -cpu max -smp 2" \
@@ -27,10 +28,13 @@ tap_expect_eq 2 "$rows" table_has_a_full_row_per_n
 tap_run ratio_line_is_printed grep -q '^mdev_core at N=20 vs N=1: ' "$tmp/out"
 tap_run region_rows_for_all grep -qE '^\| trapped pread \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \|$' "$tmp/out"
 tap_run passthrough_rows grep -qE '^\| passthrough mmap store \| [0-9]+ \| [0-9]+ \| [0-9.]+ \|$' "$tmp/out"
+# Live migration, the card beside the kernel's mtty (which migrates on 6.12).
+tap_run migration_row_card grep -qE '^\| mdk_card VF \(vfio_mdev, mdev_core\) \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$' "$tmp/out"
+tap_run migration_row_mtty grep -qE '^\| mtty \(kernel sample, mdev.ko\) \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$' "$tmp/out"
 
 report=${MDK_BUILD:-$root/build}/bench/report.md
 tap_run report_exists test -s "$report"
-want=$'## mdev_core: create and remove\n## vfio_mdev: region access\n## mdk_card (software card)\n### Fairness\n### Latency next to a flood\n## mdk_nic (software NIC)'
+want=$'## mdev_core: create and remove\n## vfio_mdev: region access\n## Live migration: the device\'s share of downtime\n## mdk_card (software card)\n### Fairness\n### Latency next to a flood\n## mdk_nic (software NIC)'
 tap_expect_eq "$want" "$(grep '^##' "$report" 2>/dev/null)" report_has_every_section
 # Every plot is referenced by a relative path and is there, not empty.
 plots=$(sed -n 's/^!\[[^]]*\](\([a-z_]*\.\(png\|svg\)\))$/\1/p' "$report" 2>/dev/null | xargs)
