@@ -41,8 +41,16 @@ static void mdk_nic_vf_purge(struct mdk_nic_vf *vf)
 	atomic_long_add(n, &vf->tx_dropped);
 }
 
-/* Stops the datapath; afterwards it neither runs nor has frames queued. */
-static void mdk_nic_vf_stop(struct mdk_nic_vf *vf)
+/**
+ * mdk_nic_vf_stop() - stop the datapath
+ * @vf: the function
+ *
+ * Afterwards the datapath neither runs nor has frames queued; the virtio
+ * state (status, features, queues) is left as it is.
+ *
+ * Context: process; the device's callbacks (vfio_mdev's lock) or remove.
+ */
+void mdk_nic_vf_stop(struct mdk_nic_vf *vf)
 {
 	spin_lock_bh(&vf->rx_lock);
 	vf->running = false;
@@ -195,7 +203,7 @@ static void mdk_nic_write_status(struct mdk_nic_vf *vf, u8 val)
 	    !(old & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	    (val & VIRTIO_CONFIG_S_FEATURES_OK)) {
 		spin_lock_bh(&vf->rx_lock);
-		vf->running = !vf->broken;
+		vf->running = !vf->broken && !vf->frozen;
 		spin_unlock_bh(&vf->rx_lock);
 		mdk_nic_rep_carrier(vf);
 		mdk_nic_dp_kick(vf);
@@ -382,6 +390,7 @@ static const struct mdk_vdev_ops mdk_nic_vf_ops = {
 	.read	= mdk_nic_vf_read,
 	.write	= mdk_nic_vf_write,
 	.reset	= mdk_nic_vf_reset,
+	.mig	= &mdk_nic_mig_ops,
 };
 
 /* ---- nic/ attributes of the mdev --------------------------------------- */

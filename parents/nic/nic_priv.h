@@ -128,7 +128,11 @@ struct mdk_nic;
  * @poll: the current polling interval in jiffies (passthrough notify)
  * @notify_mem: the notify pages when they are passed through (else NULL)
  * @rx_lock: see the top of this file
- * @running: the datapath may run (DRIVER_OK, not NEEDS_RESET)
+ * @running: the datapath may run (DRIVER_OK, not NEEDS_RESET, not @frozen)
+ * @frozen: quiesced for migration: the datapath stays stopped until the
+ *	function resumes (nic_mig.c)
+ * @frozen_link: the link status the driver last could see before @frozen
+ *	(a loaded state's), for a configuration interrupt on resume
  * @rxq: frames from the representor for each pair's receive queue
  * @stats: the representor's counters
  * @tx_dropped: frames for the guest dropped: no buffers, not running,
@@ -172,6 +176,8 @@ struct mdk_nic_vf {
 	void *notify_mem;
 	spinlock_t rx_lock;	/* see above */
 	bool running;
+	bool frozen;
+	bool frozen_link;
 	struct sk_buff_head rxq[MDK_NIC_MAX_PAIRS];
 	struct mdk_nic_stats stats;
 	atomic_long_t tx_dropped;
@@ -219,11 +225,15 @@ extern struct mdev_driver mdk_nic_mdev_driver;
 extern struct workqueue_struct *mdk_nic_wq;
 
 /* nic_dev.c */
+void mdk_nic_vf_stop(struct mdk_nic_vf *vf);
 int mdk_nic_vf_probe(struct mdev_device *mdev);
 void mdk_nic_vf_remove(struct mdev_device *mdev);
 void mdk_nic_vf_needs_reset(struct mdk_nic_vf *vf);
 void mdk_nic_vf_config_changed(struct mdk_nic_vf *vf);
 bool mdk_nic_vf_link_up(struct mdk_nic_vf *vf);
+
+/* nic_mig.c */
+extern const struct mdk_vdev_mig_ops mdk_nic_mig_ops;
 
 /* nic_dp.c */
 void mdk_nic_dp_work(struct work_struct *work);
