@@ -126,6 +126,10 @@ while [ "$r" -le "$rounds" ]; do
 done
 ip link set "$r1" down
 ./mdk_bench_nic idle $u
+# Live migration of an idle 1-pair function (docs/migration.md).
+echo $u3 >$types/mdk_nic-1qp/create
+./mdk_bench_mig nic $u $u3
+echo 1 >/sys/bus/mdev/devices/$u3/remove
 ip link del mdkvb0
 echo 1 >/sys/bus/mdev/devices/$u/remove
 echo 1 >/sys/bus/mdev/devices/$u2/remove

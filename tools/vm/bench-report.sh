@@ -137,7 +137,7 @@ awk '
 		printf "\nMedians of %s migrations of one device into another of its type, same VM run (docs/migration.md): stop = RUNNING -> STOP (quiesce), save = STOP_COPY and its data fd read, load = RESUMING, the stream written, -> RUNNING\n\n", v[1, "reps"] ? v[1, "reps"] : "the"
 		printf "| device | state (bytes) | stop (us) | save (us) | load (us) | total (us) |\n|---|---:|---:|---:|---:|---:|\n"
 		for (i = 1; i <= n; i++) {
-			name = label[i] == "mtty" ? "mtty (kernel sample, mdev.ko)" : label[i] == "card" ? "mdk_card VF (vfio_mdev, mdev_core)" : label[i]
+			name = label[i] == "mtty" ? "mtty (kernel sample, mdev.ko)" : label[i] == "card" ? "mdk_card VF (vfio_mdev, mdev_core)" : label[i] == "nic" ? "mdk_nic function (vfio_mdev, mdev_core)" : label[i]
 			if ((i, "unsupported") in v)
 				printf "| %s | does not migrate here (errno %s) | | | | |\n", name, v[i, "unsupported"]
 			else

@@ -11,7 +11,7 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 
-tap_plan 15
+tap_plan 16
 # One host thread for the VM (make bench uses one per vCPU): make check runs
 # this beside VMs whose timing tests a second busy core would disturb.
 if MDK_QEMU_CPU="-accel tcg,thread=single -M q35 -cpu max -smp 2" \
@@ -28,8 +28,10 @@ tap_expect_eq 2 "$rows" table_has_a_full_row_per_n
 tap_run ratio_line_is_printed grep -q '^mdev_core at N=20 vs N=1: ' "$tmp/out"
 tap_run region_rows_for_all grep -qE '^\| trapped pread \| [0-9]+ \| [0-9]+ \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \|$' "$tmp/out"
 tap_run passthrough_rows grep -qE '^\| passthrough mmap store \| [0-9]+ \| [0-9]+ \| [0-9.]+ \|$' "$tmp/out"
-# Live migration, the card beside the kernel's mtty (which migrates on 6.12).
+# Live migration, the card and the NIC beside the kernel's mtty (which
+# migrates on 6.12).
 tap_run migration_row_card grep -qE '^\| mdk_card VF \(vfio_mdev, mdev_core\) \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$' "$tmp/out"
+tap_run migration_row_nic grep -qE '^\| mdk_nic function \(vfio_mdev, mdev_core\) \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$' "$tmp/out"
 tap_run migration_row_mtty grep -qE '^\| mtty \(kernel sample, mdev.ko\) \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \|$' "$tmp/out"
 
 report=${MDK_BUILD:-$root/build}/bench/report.md
