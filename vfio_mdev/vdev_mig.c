@@ -326,6 +326,12 @@ static long mdk_vdev_mig_ioctl(struct file *filp, unsigned int cmd,
 	return copy_to_user((void __user *)arg, &info, minsz) ? -EFAULT : 0;
 }
 
+/*
+ * The stream's buffers: a failure is the caller's ENOMEM, which it may
+ * retry, not a report for the kernel log (vmalloc's would dump a stack).
+ */
+#define MDK_MIG_GFP	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
+
 /* A record's header is complete: check it, then make room for the rest. */
 static int mdk_vdev_mig_take_hdr(struct mdk_vdev_mig_file *migf)
 {
@@ -351,7 +357,7 @@ static int mdk_vdev_mig_take_hdr(struct mdk_vdev_mig_file *migf)
 		return 0;
 	}
 	migf->want = MDK_VMIG_HDR_SIZE + (size_t)hdr.fw_len + hdr.parent_len;
-	migf->buf = kvzalloc(migf->want, GFP_KERNEL_ACCOUNT);
+	migf->buf = kvzalloc(migf->want, MDK_MIG_GFP);
 	if (!migf->buf)
 		return -ENOMEM;
 	memcpy(migf->buf, migf->hdr, sizeof(migf->hdr));
@@ -362,7 +368,9 @@ static int mdk_vdev_mig_take_hdr(struct mdk_vdev_mig_file *migf)
  * Records arrive: a header alone (PRE_COPY's), checked and dropped, then a
  * whole one, whose header is checked once complete; a byte past the whole
  * record fails with -EFBIG. A refused stream makes every later write fail
- * the same way, until the device leaves RESUMING.
+ * the same way, until the device leaves RESUMING. Running out of memory
+ * for a record is not the stream's fault: the header's last bytes are
+ * given back (a short write, or -ENOMEM) and a retry may succeed.
  */
 static ssize_t mdk_vdev_mig_write(struct file *filp, const char __user *ubuf,
 				  size_t count, loff_t *ppos)
@@ -401,6 +409,13 @@ static ssize_t mdk_vdev_mig_write(struct file *filp, const char __user *ubuf,
 		done += n;
 		if (migf->len == MDK_VMIG_HDR_SIZE) {
 			ret = mdk_vdev_mig_take_hdr(migf);
+			if (ret == -ENOMEM) {
+				migf->len -= n;
+				done -= n;
+				if (done)
+					ret = 0;
+				break;
+			}
 			migf->err = ret;
 		}
 	}
@@ -483,7 +498,7 @@ static int mdk_vdev_mig_record(struct mdk_vdev *vdev, u8 **out, size_t *len)
 
 	if (max > MDK_VMIG_MAX_SIZE - MDK_VMIG_HDR_SIZE - fw)
 		return -EFBIG;
-	buf = kvzalloc(MDK_VMIG_HDR_SIZE + fw + max, GFP_KERNEL_ACCOUNT);
+	buf = kvzalloc(MDK_VMIG_HDR_SIZE + fw + max, MDK_MIG_GFP);
 	if (!buf)
 		return -ENOMEM;
 	mdk_vdev_fw_save(vdev, buf + MDK_VMIG_HDR_SIZE);
@@ -519,7 +534,7 @@ static struct file *mdk_vdev_mig_pre_copy(struct mdk_vdev *vdev)
 	struct file *filp;
 	u8 *buf;
 
-	buf = kvzalloc(MDK_VMIG_HDR_SIZE, GFP_KERNEL_ACCOUNT);
+	buf = kvzalloc(MDK_VMIG_HDR_SIZE, MDK_MIG_GFP);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
 	mdk_vmig_hdr_put(buf, &vdev->mig.desc, MDK_VMIG_F_PRECOPY, 0, 0);
@@ -544,7 +559,7 @@ static int mdk_vdev_mig_append(struct mdk_vdev *vdev)
 		return ret;
 	mutex_lock(&migf->lock);
 	unread = migf->len - migf->pos;
-	buf = kvzalloc(unread + len, GFP_KERNEL_ACCOUNT);
+	buf = kvzalloc(unread + len, MDK_MIG_GFP);
 	if (!buf) {
 		ret = -ENOMEM;
 	} else {

@@ -333,8 +333,9 @@ FIXTURE_TEARDOWN(fault)
 	mdk_sh(MDK_FAULT_RESET);
 }
 
-static void report(struct __test_metadata *_metadata, bool slab,
-		   const char *what, const struct sweep_stats *st)
+static void __attribute__((unused))
+report(struct __test_metadata *_metadata, bool slab, const char *what,
+       const struct sweep_stats *st)
 {
 	bool all = st->stride == 1 || st->points <= FULL_POINTS;
 
