@@ -38,43 +38,7 @@ CON=$W/console.log OUT=$W/out.log
 G=/opt/mdevkit/guest
 rm -rf $W && mkdir -p $W && : >$CON && : >$OUT
 
-now() { date +%s; }
-# left MAX: seconds to the budget's end, at most MAX, at least 10.
-left() {
-	local l=$((END - $(now)))
-	[ "$l" -gt "$1" ] && l=$1
-	[ "$l" -lt 10 ] && l=10
-	echo "$l"
-}
-# The last protocol line "GUEST WORD ..." of the guest, or nothing.
-gline() { tr -d '\r' <$OUT 2>/dev/null | grep -a "^GUEST $1\( \|\$\)" | tail -1; }
-# Field N (1-based, after "GUEST WORD") of that line.
-gfield() { gline "$1" | awk -v n="$2" '{ print $(n + 2) }'; }
-
-# wait_for WORD SECONDS: until the guest printed "GUEST WORD", with a progress
-# line every 30 s; fails at the deadline, or at once when QEMU is gone.
-wait_for() {
-	local word=$1 limit=$2 t0 t next=30
-	t0=$(now)
-	while :; do
-		[ -n "$(gline "$word")" ] && return 0
-		if ! kill -0 "$QPID" 2>/dev/null; then
-			[ -n "$(gline "$word")" ] && return 0
-			echo "# QEMU is gone, no GUEST $word"
-			return 1
-		fi
-		t=$(($(now) - t0))
-		if [ "$t" -ge "$limit" ] || [ "$(now)" -ge "$END" ]; then
-			echo "# no GUEST $word after ${t} s"
-			return 1
-		fi
-		if [ "$t" -ge "$next" ]; then
-			echo "# waiting for GUEST $word: ${t} s (qemu up $(($(now) - QSTART)) s); console: $(tail -n 1 $CON 2>/dev/null | tr -d '\r' | cut -c1-100)"
-			next=$((next + 30))
-		fi
-		sleep 2
-	done
-}
+. /opt/mdevkit/lib/guest.sh
 
 # --- the NIC, the mdev and the host end ---------------------------------
 tap_run modules_load sh -c 'modprobe vfio_iommu_type1 && modprobe mdk_nic nics=1'
@@ -203,7 +167,7 @@ sed 's/^/# qemu: /' $W/qemu.err
 
 # Reports in the guest's own kernel log.
 tap_begin guest_kernel_log_clean
-bad=$(tr -d '\r' <$CON | grep -a -n -E 'WARNING: |BUG: |Oops|Call Trace:|general protection|Kernel panic|virtio_net.*(error|fail)|virtio.*(NEEDS_RESET|broken)|hung_task|stall' | head -20)
+bad=$(guest_reports $CON)
 tap_expect_eq "" "$bad" guest_kernel_log_clean
 
 tap_run mdev_removed_cleanly sh -c "echo 1 > $DEV/remove && ! test -e $DEV && ! test -e /sys/class/net/$REP"
