@@ -338,6 +338,8 @@ static int mdk_vdev_mig_take_hdr(struct mdk_vdev_mig_file *migf)
 	struct mdk_vdev *vdev = migf->vdev;
 	struct mdk_vmig_hdr hdr;
 	const char *why;
+	size_t want;
+	u8 *buf;
 	int ret;
 
 	ret = mdk_vmig_hdr_get(migf->hdr, sizeof(migf->hdr), &hdr, &why);
@@ -356,11 +358,14 @@ static int mdk_vdev_mig_take_hdr(struct mdk_vdev_mig_file *migf)
 		migf->len = 0;	/* checked: the whole record follows */
 		return 0;
 	}
-	migf->want = MDK_VMIG_HDR_SIZE + (size_t)hdr.fw_len + hdr.parent_len;
-	migf->buf = kvzalloc(migf->want, MDK_MIG_GFP);
-	if (!migf->buf)
+	/* Nothing changes unless it succeeds: the caller may retry. */
+	want = MDK_VMIG_HDR_SIZE + (size_t)hdr.fw_len + hdr.parent_len;
+	buf = kvzalloc(want, MDK_MIG_GFP);
+	if (!buf)
 		return -ENOMEM;
-	memcpy(migf->buf, migf->hdr, sizeof(migf->hdr));
+	memcpy(buf, migf->hdr, sizeof(migf->hdr));
+	migf->buf = buf;
+	migf->want = want;
 	return 0;
 }
 

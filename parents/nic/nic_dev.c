@@ -77,6 +77,7 @@ static void mdk_nic_vf_reset_state(struct mdk_nic_vf *vf)
 	vf->drv_features_sel = 0;
 	vf->features = 0;
 	vf->status = 0;
+	vf->frozen_running = false;
 	WRITE_ONCE(vf->broken, false);
 	atomic_set(&vf->isr, 0);
 	vf->msix_config = VIRTIO_MSI_NO_VECTOR;
@@ -192,6 +193,12 @@ static void mdk_nic_write_status(struct mdk_nic_vf *vf, u8 val)
 		mdk_nic_vf_reset_state(vf);
 		return;
 	}
+	/*
+	 * A driver must not clear a bit (virtio 1.2, 2.1.2); only 0 resets.
+	 * Kept set, FEATURES_OK keeps the features fixed under a running
+	 * datapath, and every state a driver reaches can be migrated.
+	 */
+	val |= old;
 	/* FEATURES_OK stays clear for features the device refuses (3.1.1). */
 	if ((val & VIRTIO_CONFIG_S_FEATURES_OK) &&
 	    !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
@@ -203,7 +210,11 @@ static void mdk_nic_write_status(struct mdk_nic_vf *vf, u8 val)
 	    !(old & VIRTIO_CONFIG_S_DRIVER_OK) &&
 	    (val & VIRTIO_CONFIG_S_FEATURES_OK)) {
 		spin_lock_bh(&vf->rx_lock);
-		vf->running = !vf->broken && !vf->frozen;
+		/* Quiesced for migration: it runs once it resumes. */
+		if (vf->frozen)
+			vf->frozen_running = !vf->broken;
+		else
+			vf->running = !vf->broken;
 		spin_unlock_bh(&vf->rx_lock);
 		mdk_nic_rep_carrier(vf);
 		mdk_nic_dp_kick(vf);
@@ -381,6 +392,9 @@ static void mdk_nic_vf_close(struct mdk_vdev *vdev)
 	mdk_nic_vf_reset_state(vf);
 	mutex_lock(&vf->nic->lock);
 	vf->opened = false;
+	/* A migrated function's source values were for that session only. */
+	ether_addr_copy(vf->mac, vf->cfg_mac);
+	vf->mtu = vf->cfg_mtu;
 	mutex_unlock(&vf->nic->lock);
 }
 
@@ -402,17 +416,22 @@ static struct mdk_nic_vf *mdk_nic_vf_of(struct device *dev)
 	return vdev ? mdk_vdev_priv(vdev) : NULL;
 }
 
-/* Sets what the device reports, unless the device is open: -EBUSY then. */
+/*
+ * Sets what the device reports (@field) and the administrator's value
+ * (@cfg), unless the device is open: -EBUSY then.
+ */
 static int mdk_nic_vf_set_closed(struct mdk_nic_vf *vf, void *field,
-				 const void *val, size_t len)
+				 void *cfg, const void *val, size_t len)
 {
 	int ret = 0;
 
 	mutex_lock(&vf->nic->lock);
-	if (vf->opened)
+	if (vf->opened) {
 		ret = -EBUSY;
-	else
+	} else {
 		memcpy(field, val, len);
+		memcpy(cfg, val, len);
+	}
 	mutex_unlock(&vf->nic->lock);
 	return ret;
 }
@@ -438,7 +457,7 @@ static ssize_t mac_store(struct device *dev, struct device_attribute *attr,
 	if (count > sizeof(s) || sscanf(buf, "%17s", s) != 1 ||
 	    strlen(s) != 17 || !mac_pton(s, mac) || !is_valid_ether_addr(mac))
 		return -EINVAL;
-	ret = mdk_nic_vf_set_closed(vf, vf->mac, mac, ETH_ALEN);
+	ret = mdk_nic_vf_set_closed(vf, vf->mac, vf->cfg_mac, mac, ETH_ALEN);
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(mac);
@@ -465,7 +484,8 @@ static ssize_t mtu_store(struct device *dev, struct device_attribute *attr,
 		return ret;
 	if (mtu < ETH_MIN_MTU || mtu > MDK_NIC_MAX_MTU)
 		return -EINVAL;
-	ret = mdk_nic_vf_set_closed(vf, &vf->mtu, &mtu, sizeof(mtu));
+	ret = mdk_nic_vf_set_closed(vf, &vf->mtu, &vf->cfg_mtu, &mtu,
+				    sizeof(mtu));
 	return ret ? ret : count;
 }
 static DEVICE_ATTR_RW(mtu);
@@ -573,7 +593,9 @@ int mdk_nic_vf_probe(struct mdev_device *mdev)
 	vf->nvqs = g->count[MDK_RES_QUEUE];
 	vf->pairs = vf->nvqs / 2;
 	vf->mtu = ETH_DATA_LEN;
+	vf->cfg_mtu = ETH_DATA_LEN;
 	mdk_nic_uuid_mac(&mdev->uuid, vf->mac);
+	ether_addr_copy(vf->cfg_mac, vf->mac);
 	INIT_DELAYED_WORK(&vf->work, mdk_nic_dp_work);
 	spin_lock_init(&vf->rx_lock);
 	for (p = 0; p < MDK_NIC_MAX_PAIRS; p++)

@@ -18,7 +18,8 @@
  * The section, little endian (MDK_NIC_MIG_VERSION 1):
  *   0  u32 virtqueues         4  u32 device_feature_select
  *   8  u32 driver_feature_select
- *  12  u8 status  u8 flags (bit 0 NEEDS_RESET, bit 1 link up)
+ *  12  u8 status  u8 flags (bit 0 NEEDS_RESET, bit 1 link up (for
+ *      the record: each side reports its own), bit 2 the datapath ran)
  *  14  u16 msix_config       16  u64 driver features
  *  24  u16 queue_select      26  u16 active pairs
  *  28  u16 MTU               30  u8 ISR  u8 config_generation
@@ -40,6 +41,8 @@
 #define MDK_NIC_MIG_Q		40
 #define MDK_NIC_MIG_BROKEN	BIT(0)
 #define MDK_NIC_MIG_LINK	BIT(1)
+#define MDK_NIC_MIG_RUNNING	BIT(2)
+#define MDK_NIC_MIG_OK		(VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_FEATURES_OK)
 #define MDK_NIC_MIG_ENABLED	BIT(0)
 
 static int mdk_nic_mig_quiesce(struct mdk_vdev *vdev)
@@ -48,8 +51,8 @@ static int mdk_nic_mig_quiesce(struct mdk_vdev *vdev)
 
 	spin_lock_bh(&vf->rx_lock);
 	vf->frozen = true;
+	vf->frozen_running = vf->running;
 	spin_unlock_bh(&vf->rx_lock);
-	vf->frozen_link = mdk_nic_vf_link_up(vf);
 	mdk_nic_vf_stop(vf);
 	return 0;
 }
@@ -57,18 +60,22 @@ static int mdk_nic_mig_quiesce(struct mdk_vdev *vdev)
 static void mdk_nic_mig_resume(struct mdk_vdev *vdev)
 {
 	struct mdk_nic_vf *vf = mdk_vdev_priv(vdev);
-	u8 ok = VIRTIO_CONFIG_S_DRIVER_OK | VIRTIO_CONFIG_S_FEATURES_OK;
 
 	spin_lock_bh(&vf->rx_lock);
 	vf->frozen = false;
-	vf->running = (vf->status & ok) == ok && !vf->broken;
+	vf->running = vf->frozen_running && !vf->broken;
+	vf->frozen_running = false;
 	spin_unlock_bh(&vf->rx_lock);
 	mdk_nic_rep_carrier(vf);
-	/* The link moved while the driver could not be told (or elsewhere). */
-	if (vf->running && mdk_nic_vf_link_up(vf) != vf->frozen_link)
-		mdk_nic_vf_config_changed(vf);
-	if (vf->running)
-		mdk_nic_dp_kick(vf);
+	if (!READ_ONCE(vf->running))
+		return;
+	/*
+	 * The link may have moved while the driver could not be told, or is
+	 * another here: it reads the configuration again (a spurious
+	 * interrupt is harmless, a lost one is not).
+	 */
+	mdk_nic_vf_config_changed(vf);
+	mdk_nic_dp_kick(vf);
 }
 
 static size_t mdk_nic_mig_size(struct mdk_vdev *vdev)
@@ -93,7 +100,8 @@ static ssize_t mdk_nic_mig_save(struct mdk_vdev *vdev, void *buf, size_t len)
 	put_unaligned_le32(vf->drv_features_sel, p + 8);
 	p[12] = vf->status;
 	p[13] = (READ_ONCE(vf->broken) ? MDK_NIC_MIG_BROKEN : 0) |
-		(vf->frozen_link ? MDK_NIC_MIG_LINK : 0);
+		(mdk_nic_vf_link_up(vf) ? MDK_NIC_MIG_LINK : 0) |
+		(vf->frozen_running ? MDK_NIC_MIG_RUNNING : 0);
 	put_unaligned_le16(vf->msix_config, p + 14);
 	put_unaligned_le64(vf->features, p + 16);
 	put_unaligned_le16(vf->queue_sel, p + 24);
@@ -140,10 +148,14 @@ static bool mdk_nic_mig_valid(const struct mdk_nic_vf *vf, const u8 *p,
 
 	if (get_unaligned_le32(p) != vf->nvqs ||
 	    status & VIRTIO_CONFIG_S_NEEDS_RESET ||
-	    p[13] & ~(MDK_NIC_MIG_BROKEN | MDK_NIC_MIG_LINK) ||
+	    p[13] & ~(MDK_NIC_MIG_BROKEN | MDK_NIC_MIG_LINK |
+		      MDK_NIC_MIG_RUNNING) ||
+	    (p[13] & MDK_NIC_MIG_RUNNING &&
+	     ((status & MDK_NIC_MIG_OK) != MDK_NIC_MIG_OK ||
+	      p[13] & MDK_NIC_MIG_BROKEN)) ||
 	    !mdk_nic_mig_vector_ok(vf, get_unaligned_le16(p + 14)) ||
 	    !pairs || pairs > vf->pairs ||
-	    mtu < ETH_MIN_MTU || mtu > MDK_NIC_MAX_MTU ||
+	    mtu < ETH_MIN_MTU || mtu > vf->cfg_mtu ||
 	    p[30] & ~(MDK_NIC_ISR_QUEUE | VIRTIO_PCI_ISR_CONFIG) ||
 	    !is_valid_ether_addr(p + 32) || get_unaligned_le16(p + 38))
 		return false;
@@ -193,14 +205,17 @@ static int mdk_nic_mig_load(struct mdk_vdev *vdev, u32 version,
 	vf->drv_features_sel = get_unaligned_le32(p + 8);
 	vf->status = p[12];
 	WRITE_ONCE(vf->broken, p[13] & MDK_NIC_MIG_BROKEN);
-	vf->frozen_link = p[13] & MDK_NIC_MIG_LINK;
+	vf->frozen_running = p[13] & MDK_NIC_MIG_RUNNING;
 	WRITE_ONCE(vf->msix_config, get_unaligned_le16(p + 14));
 	vf->features = get_unaligned_le64(p + 16);
 	vf->queue_sel = get_unaligned_le16(p + 24);
 	WRITE_ONCE(vf->active_pairs, get_unaligned_le16(p + 26));
 	atomic_set(&vf->isr, p[30]);
 	WRITE_ONCE(vf->generation, p[31]);
-	/* The driver read them: the function keeps them where it moves. */
+	/*
+	 * The driver read them: the function keeps them where it moves, for
+	 * this session (close restores the administrator's).
+	 */
 	mutex_lock(&vf->nic->lock);
 	vf->mtu = get_unaligned_le16(p + 28);
 	ether_addr_copy(vf->mac, p + 32);

@@ -109,7 +109,11 @@ struct mdk_nic;
  * @nvqs: virtqueues: 2 × @pairs, plus the control queue when @pairs > 1
  * @mac: the MAC address the device reports
  * @mtu: the MTU it reports
- * @opened: the VFIO device is open: @mac and @mtu are fixed
+ * @cfg_mac: the administrator's (nic/mac): @mac at each open and close
+ * @cfg_mtu: the administrator's (nic/mtu): @mtu at each open and close; a
+ *	migrated function reports its source's values while it is open
+ *	(nic_mig.c), at most this MTU
+ * @opened: the VFIO device is open: @cfg_mac and @cfg_mtu are fixed
  * @ranges: BAR0's ranges
  * @vcaps: the virtio capabilities
  * @vcap_body: their bodies
@@ -131,8 +135,8 @@ struct mdk_nic;
  * @running: the datapath may run (DRIVER_OK, not NEEDS_RESET, not @frozen)
  * @frozen: quiesced for migration: the datapath stays stopped until the
  *	function resumes (nic_mig.c)
- * @frozen_link: the link status the driver last could see before @frozen
- *	(a loaded state's), for a configuration interrupt on resume
+ * @frozen_running: @running when the function was quiesced (a loaded
+ *	state's): what resume restores
  * @rxq: frames from the representor for each pair's receive queue
  * @stats: the representor's counters
  * @tx_dropped: frames for the guest dropped: no buffers, not running,
@@ -154,6 +158,8 @@ struct mdk_nic_vf {
 	unsigned int nvqs;
 	u8 mac[ETH_ALEN];
 	u16 mtu;
+	u8 cfg_mac[ETH_ALEN];
+	u16 cfg_mtu;
 	bool opened;
 	struct mdk_vdev_range ranges[5];
 	struct mdk_vdev_vendor_cap vcaps[4];
@@ -177,7 +183,7 @@ struct mdk_nic_vf {
 	spinlock_t rx_lock;	/* see above */
 	bool running;
 	bool frozen;
-	bool frozen_link;
+	bool frozen_running;
 	struct sk_buff_head rxq[MDK_NIC_MAX_PAIRS];
 	struct mdk_nic_stats stats;
 	atomic_long_t tx_dropped;

@@ -19,8 +19,12 @@
  * - the same state loaded back into the original after a reset;
  * - a link change while the function is quiesced reaches the driver as a
  *   configuration interrupt once it runs again;
- * - bad sections, their CRCs right (queue size, MAC, pairs, vectors,
- *   flags, virtqueue count, features) and a function of another type: the
+ * - a status write cannot clear a bit (DRIVER_OK alone keeps FEATURES_OK),
+ *   so the state a driver reaches that way migrates;
+ * - the source's MAC is the target's for the session only;
+ * - bad sections, their CRCs right (queue size, MAC, MTU above the
+ *   target's, pairs, vectors, flags, a running datapath without DRIVER_OK,
+ *   virtqueue count, features) and a function of another type: the
  *   uAPI's error, the target still in RESUMING, and whole after a reset.
  */
 #include "harness.h"
@@ -189,9 +193,12 @@ TEST_F_TIMEOUT(nic, running_function_moves_to_another_mdev, 300)
 	uint32_t state;
 	uint8_t st;
 
+	char own[32], buf[32];
+
 	save_busy(_metadata, self, &s, 50);
 	/* The target, under another UUID, driven by another "VMM". */
 	ASSERT_EQ(0, nic_fn_make(self, 1, "2qp", 1));
+	ASSERT_EQ(0, nic_attr(dst->uuid, "mac", own, sizeof(own)));
 	ASSERT_EQ(0, mdkvnet_irqs(&dst->n));
 	adopt(&dst->n, &src->n);
 	ASSERT_EQ(0, mig_load(&dst->n.v, &s, 700, RUNNING));
@@ -213,6 +220,33 @@ TEST_F_TIMEOUT(nic, running_function_moves_to_another_mdev, 300)
 	EXPECT_TRUE(sock_quiet(dst->sock, 300));
 	EXPECT_TRUE(sock_quiet(src->sock, 300));
 	traffic_goes_on(_metadata, dst, src->mac, 50);
+	/* The source's MAC was the session's: closed, the target has its own. */
+	mdkvnet_close(&dst->n);
+	ASSERT_EQ(0, nic_attr(dst->uuid, "mac", buf, sizeof(buf)));
+	EXPECT_STREQ(own, buf);
+	free(s.buf);
+}
+
+TEST_F(nic, status_bits_stay_set_and_the_state_migrates)
+{
+	struct nic_fn *fn = &self->fn[0];
+	struct stream s = { 0 };
+
+	ASSERT_EQ(0, nic_fn_make(self, 0, "1qp", 1));
+	ASSERT_EQ(0, mdkvnet_start(&fn->n, ALL_FEATURES, 1));
+	nic_fn_mac(fn);
+	/* DRIVER_OK alone would clear FEATURES_OK under enabled queues. */
+	mdkvnet_set_status(&fn->n, VIRTIO_CONFIG_S_DRIVER_OK);
+	EXPECT_EQ(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+		  VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK,
+		  mdkvnet_status(&fn->n));
+	EXPECT_EQ(0, nic_ping(fn, 0, 100, 1));
+	ASSERT_EQ(0, mdkvfio_mig_set(&fn->n.v, STOP, NULL));
+	ASSERT_EQ(0, save(fn, &s));
+	ASSERT_EQ(0, mdkvfio_reset(&fn->n.v));
+	ASSERT_EQ(0, mdkvnet_irqs(&fn->n));
+	ASSERT_EQ(0, mig_load(&fn->n.v, &s, 4096, RUNNING));
+	EXPECT_EQ(0, nic_ping(fn, 0, 100, 3));
 	free(s.buf);
 }
 
@@ -287,6 +321,8 @@ static const struct forgery forgeries[] = {
 	{ "0 active pairs", 26, 2, 0 },
 	{ "3 active pairs of 2", 26, 2, 3 },
 	{ "MTU 67", 28, 2, 67 },
+	{ "MTU 1501, above the target's nic/mtu", 28, 2, 1501 },
+	{ "the datapath ran without DRIVER_OK", 12, 1, 0x0b },
 	{ "an unknown ISR bit", 30, 1, 4 },
 	{ "a multicast MAC", 32, 1, 0x03 },
 	{ "reserved header bytes", 38, 2, 1 },
