@@ -18,7 +18,8 @@
  * lockdep stay silent (docs/migration.md). The record's buffer comes from
  * kvmalloc(), whose kmalloc() falls back to vmalloc(), which itself
  * survives one failed allocation: a failslab sweep here may fail no call
- * (the write's never does), so it must only reach fault points.
+ * (the write's never does), so it must only reach fault points. The
+ * write's ENOMEM has a test of its own, with every allocation failing.
  */
 #include "mdk_mig.h"
 #define MDK_NIC_NO_FIXTURE
@@ -70,10 +71,25 @@ static void close_dfd(struct ctx *c)
 
 /* ---- save: STOP -> STOP_COPY ---------------------------------------------- */
 
+/*
+ * Stopped, its record read unarmed for reference: each resume gives the
+ * driver a configuration interrupt, which moves the NIC's generation and
+ * ISR, so the reference is taken in this stop.
+ */
 static int save_prepare(struct ctx *c)
 {
+	int ret;
+
 	c->dfd = -1;
-	return mdkvfio_mig_set(&c->n[0].v, STOP, NULL);
+	ret = mdkvfio_mig_set(&c->n[0].v, STOP, NULL);
+	if (!ret)
+		ret = mdkvfio_mig_set(&c->n[0].v, STOP_COPY, &c->dfd);
+	if (!ret) {
+		c->s.len = 0;
+		ret = read_fd(c->dfd, &c->s);
+	}
+	close_dfd(c);
+	return ret ? ret : mdkvfio_mig_set(&c->n[0].v, STOP, NULL);
 }
 
 static int save_act(struct ctx *c)
@@ -88,7 +104,7 @@ static bool save_before(struct ctx *c)
 	return state_is(c, &c->n[0].v, STOP);
 }
 
-/* The whole record, byte for byte the one saved unarmed. */
+/* The whole record, byte for byte the one saved unarmed in this stop. */
 static bool save_after(struct ctx *c)
 {
 	struct stream s = { 0 };
@@ -258,6 +274,45 @@ TEST_F_TIMEOUT(fault, load, 600)
 	ASSERT_EQ(0, stack_filter("mdk_vdev_mig_set_state", NULL));
 	MIG_SWEEP(op_load);
 	cleanup(&self->c);
+}
+
+/*
+ * Every allocation under the RESUMING fd's write fails (failslab at
+ * probability 100 for this thread only), so kvmalloc()'s vmalloc() fallback
+ * fails too: the write is ENOMEM and takes nothing; the same write
+ * unarmed then takes the whole stream, which loads. (A review found the
+ * retry copying into a NULL buffer: a BUG under hardened usercopy.)
+ */
+TEST_F_TIMEOUT(fault, write_out_of_memory_then_retry, 300)
+{
+	struct ctx *c = &self->c;
+	ssize_t n;
+	int err;
+
+	if (!variant->slab)
+		SKIP(return, "failslab only");
+	ASSERT_EQ(0, setup(c));
+	ASSERT_EQ(0, mdkvfio_mig_set(&c->n[1].v, RESUMING, &c->dfd));
+	ASSERT_EQ(0, stack_filter("mdk_vdev_mig_write", NULL));
+	ASSERT_EQ(0, knob("failslab/task-filter", "Y") ||
+		     knob("failslab/probability", "100") ||
+		     knob("failslab/interval", "1") ||
+		     knob("failslab/times", "-1") ||
+		     knob("failslab/ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, mdk_write_str("/proc/thread-self/make-it-fail", "1"));
+	n = write(c->dfd, c->s.buf, c->s.len);
+	err = errno;
+	mdk_write_str("/proc/thread-self/make-it-fail", "0");
+	knob("failslab/probability", "0");
+	knob("failslab/times", "1");
+	knob("failslab/task-filter", "N");
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(ENOMEM, err);
+	/* Nothing was taken: the whole stream again, then the load. */
+	ASSERT_EQ((ssize_t)c->s.len, write(c->dfd, c->s.buf, c->s.len));
+	ASSERT_EQ(0, mdkvfio_mig_set(&c->n[1].v, STOP, NULL));
+	ASSERT_EQ(0, mdkvfio_mig_set(&c->n[1].v, RUNNING, NULL));
+	cleanup(c);
 }
 
 TEST_HARNESS_MAIN
