@@ -14,6 +14,10 @@
 # initramfs.sh libvirt                  -> path of the optional libvirt layer
 #                                          (libvirtd 9.0 and virsh from
 #                                          Debian 12; "qemu libvirt")
+# initramfs.sh qemu10                   -> path of the optional QEMU 10 layer
+#                                          (bookworm-backports' QEMU in
+#                                          /opt/qemu10, beside the qemu layer's
+#                                          7.2; "qemu10")
 #
 # The VM's initramfs is the concatenation of these uncompressed newc
 # archives (each padded to 512 bytes, so every layer starts 4-byte aligned).
@@ -340,6 +344,127 @@ libvirt_layer() {
 	echo "$out"
 }
 
+# QEMU 10 inside the VM, beside the qemu layer's 7.2, for the suites that
+# migrate an mdev between two QEMU processes (card_mig_qemu): Debian 12's
+# QEMU 7.2 predates VFIO migration v2 as the kernel has it since 6.2, and
+# bookworm-backports has 10.0. Backports are never installed on the host:
+# as for the libvirt layer, apt downloads the closure (an empty dpkg status,
+# no recommends) into $MDK_CACHE/qemu10-debs, but with apt state of its own
+# there (a sources list of bookworm, -updates, -security and -backports;
+# its package lists, caches and preferences), so the host's apt sources and
+# lists are neither read nor changed. Unpacked in a scratch root, the layer
+# takes the binary and what ldd finds for it in that root (not glibc: the
+# loader and libc are the base's, the release the backport is built for)
+# into /opt/qemu10/{libexec,lib}, the firmware into /opt/qemu10/share, and a
+# wrapper /opt/qemu10/bin/qemu-system-x86_64 that sets LD_LIBRARY_PATH and
+# -L. Debian's QEMU 10 has TCG built in (7.2 had it as a module), so no
+# module directory. Cached as qemu10-<key>.cpio, keyed by the closure's
+# package files and this function. Stands alone: suites that want 7.2 too
+# name both layers.
+QEMU10_PKGS="qemu-system-x86 seabios"
+QEMU10_MIRROR=${MDK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+QEMU10_SECURITY=${MDK_DEBIAN_SECURITY:-http://deb.debian.org/debian-security}
+# Firmware: SeaBIOS from the backport (1.16.3, the release QEMU 10 is
+# tested with), the option ROMs QEMU loads on q35 with or without -kernel.
+QEMU10_FILES="/usr/share/seabios/bios-256k.bin /usr/share/seabios/vgabios-stdvga.bin
+	/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin
+	/usr/share/qemu/kvmvapic.bin"
+
+qemu10_layer() {
+	local key out tmp root x debs st uris f lib apt t0 kw
+	debs=$MDK_CACHE/qemu10-debs
+	t0=$(date +%s)
+	mkdir -p "$debs/partial" "$debs/state" "$debs/lists/partial" "$debs/cache" \
+		"$debs/etc/sources.list.d" "$debs/etc/preferences.d"
+	st=$debs/state/status
+	: >"$st"
+	kw=signed-by=/usr/share/keyrings/debian-archive-keyring.gpg
+	cat >"$debs/etc/sources.list.new" <<-EOS
+	# mdevkit test bed (tools/vm/initramfs.sh qemu10_layer)
+	deb [$kw] $QEMU10_MIRROR bookworm main
+	deb [$kw] $QEMU10_MIRROR bookworm-updates main
+	deb [$kw] $QEMU10_SECURITY bookworm-security main
+	deb [$kw] $QEMU10_MIRROR bookworm-backports main
+	EOS
+	# A changed list (another mirror) wants its lists fetched again.
+	if cmp -s "$debs/etc/sources.list.new" "$debs/etc/sources.list"; then
+		rm "$debs/etc/sources.list.new"
+	else
+		mv "$debs/etc/sources.list.new" "$debs/etc/sources.list"
+		rm -f "$debs/updated"
+	fi
+	apt=(-o Dir::Etc::sourcelist="$debs/etc/sources.list"
+		-o Dir::Etc::sourceparts="$debs/etc/sources.list.d"
+		-o Dir::Etc::preferences="$debs/etc/preferences"
+		-o Dir::Etc::preferencesparts="$debs/etc/preferences.d"
+		-o Dir::State::Lists="$debs/lists" -o Dir::State::status="$st"
+		-o Dir::Cache="$debs/cache" -o Dir::Cache::archives="$debs"
+		-o Debug::NoLocking=1 -o APT::Sandbox::User=root)
+	# Its own package lists, refreshed as mdk_apt_fresh does the host's
+	# (every 6 hours).
+	if [ ! -e "$debs/updated" ] || [ -n "$(find "$debs/updated" -mmin +360)" ] ||
+	   ! compgen -G "$debs/lists/*backports*Packages*" >/dev/null; then
+		mdk_log "qemu10 layer: apt-get update (private lists in $debs/lists)"
+		apt-get "${apt[@]}" update -qq >&2 || mdk_die "qemu10 layer: apt-get update failed"
+		touch "$debs/updated"
+	fi
+	apt_dl() { # apt-get ARGS... with an empty dpkg status: the whole closure
+		apt-get "${apt[@]}" -t bookworm-backports --no-install-recommends "$@" $QEMU10_PKGS
+	}
+	uris=$(apt_dl -s install | awk '$1 == "Inst" {
+		v = $3; sub(/^\(/, "", v); gsub(/:/, "%3a", v)
+		match($0, /\[[a-z0-9]+\]\)/); a = substr($0, RSTART + 1, RLENGTH - 3)
+		print $2 "_" v "_" a ".deb" }' | LC_ALL=C sort) && [ -n "$uris" ] ||
+		mdk_die "qemu10 layer: apt cannot resolve $QEMU10_PKGS from bookworm-backports"
+	grep -q '^qemu-system-x86_1%3a10\.' <<<"$uris" ||
+		mdk_die "qemu10 layer: bookworm-backports has no QEMU 10 ($(grep '^qemu-system-x86_' <<<"$uris"))"
+	key=$( { declare -f qemu10_layer mkcpio; echo "$QEMU10_FILES"; echo "$uris"; } |
+		md5sum | cut -c1-16)
+	out=$MDK_CACHE/initramfs/qemu10-$key.cpio
+	if [ ! -s "$out" ]; then
+		mdk_log "building the qemu10 layer $out: downloading $(wc -l <<<"$uris") packages to $debs"
+		apt_dl -qq -y --download-only install >/dev/null ||
+			mdk_die "qemu10 layer: apt-get --download-only failed"
+		mdk_log "qemu10 layer: unpacking ($(($(date +%s) - t0)) s so far)"
+		tmp=$(mktemp -d "$MDK_CACHE/initramfs.XXXXXX")
+		x=$tmp/x root=$tmp/root
+		mkdir -p "$x" "$root/opt/qemu10/bin" "$root/opt/qemu10/lib" "$root/opt/qemu10/share"
+		for f in $uris; do
+			# glibc is the base's (see above): leaving it out of the
+			# scratch root makes ldd resolve it there too.
+			case "$f" in libc6_*) continue ;; esac
+			dpkg-deb -x "$debs/$f" "$x" || mdk_die "qemu10 layer: cannot unpack $f"
+		done
+		f=/usr/bin/qemu-system-x86_64
+		[ -x "$x$f" ] || mdk_die "qemu10 layer: $f is missing"
+		install -D -m 0755 "$x$f" "$root/opt/qemu10/libexec/qemu-system-x86_64"
+		for lib in $(LD_LIBRARY_PATH=$x/lib/x86_64-linux-gnu:$x/usr/lib/x86_64-linux-gnu \
+				ldd "$x$f" | grep -o '/[^ ]*' | sort -u); do
+			case "$lib" in
+			"$x"/*) install -m 0755 "$(readlink -f "$lib")" "$root/opt/qemu10/lib/$(basename "$lib")" ;;
+			*) ;;	# the loader and glibc, from base
+			esac
+		done
+		for f in $QEMU10_FILES; do
+			[ -e "$x$f" ] || mdk_die "qemu10 layer: $f is missing"
+			install -m 0644 "$(readlink -f "$x$f")" "$root/opt/qemu10/share/$(basename "$f")"
+		done
+		cat >"$root/opt/qemu10/bin/qemu-system-x86_64" <<-'EOW'
+		#!/bin/sh
+		# QEMU 10 from bookworm-backports (tools/vm/initramfs.sh qemu10_layer):
+		# its own libraries, and its firmware ahead of /usr/share/qemu's.
+		LD_LIBRARY_PATH=/opt/qemu10/lib exec /opt/qemu10/libexec/qemu-system-x86_64 -L /opt/qemu10/share "$@"
+		EOW
+		chmod 0755 "$root/opt/qemu10/bin/qemu-system-x86_64"
+		grep '^qemu-system-x86_' <<<"$uris" >"$root/opt/qemu10/version"
+		mkdir -p "$(dirname "$out")"
+		mkcpio "$root" "$out"
+		rm -rf "$tmp"
+		mdk_log "qemu10 layer: $(du -m "$out" | cut -f1) MB in $(($(date +%s) - t0)) s"
+	fi
+	echo "$out"
+}
+
 run_layer() { # OUT CMDFILE [EXTRA]
 	local out=$1 root
 	root=$(mktemp -d)
@@ -361,5 +486,6 @@ run) shift; run_layer "$@" ;;
 qemu) qemu_layer ;;
 guest) guest_layer ;;
 libvirt) libvirt_layer ;;
-*) echo "usage: $0 base | kernel KVER MODDIR... | project | qemu | guest | libvirt | run OUT CMDFILE [EXTRA]" >&2; exit 2 ;;
+qemu10) qemu10_layer ;;
+*) echo "usage: $0 base | kernel KVER MODDIR... | project | qemu | guest | libvirt | qemu10 | run OUT CMDFILE [EXTRA]" >&2; exit 2 ;;
 esac

@@ -62,7 +62,8 @@ initrd=$logdir/initrd.cpio
 "$MDK_ROOT/tools/vm/initramfs.sh" run "$logdir/run.cpio" "$logdir/cmd" "$extra"
 # Optional layers (MDK_VM_LAYERS, a suite's "mdevkit-layers:"): qemu, and
 # guest (a nested guest's kernel and initramfs) and libvirt (libvirtd and
-# virsh), which bring qemu along.
+# virsh), which bring qemu along; qemu10 (QEMU 10 in /opt/qemu10) stands
+# alone.
 layers=() want=" ${MDK_VM_LAYERS:-} "
 [[ ( $want == *" guest "* || $want == *" libvirt "* ) && $want != *" qemu "* ]] && want="qemu$want"
 for l in $want; do
