@@ -1,0 +1,274 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# mdevkit-kvers: 6.12
+# mdevkit-layers: qemu10
+# card_mig_qemu - QEMU 10 migrates an mdk_card VF between two QEMU
+# processes in the VM (docs/migration.md), with bookworm-backports' QEMU of
+# the qemu10 layer (Debian 12's 7.2 speaks only the removed v1 uAPI):
+# - a paused source (-S) into a target on another VF of the same type: the
+#   source in postmigrate, the target in prelaunch and running after `cont`;
+# - a running source (SeaBIOS, no boot device) while it runs, the target
+#   running; then back onto the first VF, whose QEMU had quit after
+#   migrating out (it is free, and loads what it had saved);
+# - a target VF of another type (2q for 1q): the migration fails, the
+#   target exits naming the load failure, the source runs on and then
+#   migrates into a right target;
+# - QEMU's option: enable-migration=auto (the default) blocks migration with
+#   type1 and no device dirty tracking (docs/migration.md), off too;
+# - the same harness on the kernel's mtty sample when the module layer has
+#   it (Debian does not ship the samples: usually skipped).
+# QEMU is driven through QMP on pipe chardevs (/tmp/NAME.in, .out; no
+# socat in the VM); each QEMU's stderr must hold nothing but known notes.
+. /opt/mdevkit/lib/tap.sh
+tap_plan 38
+
+Q=/opt/qemu10/bin/qemu-system-x86_64
+SOFT=/sys/devices/platform/mdk_card.0
+TYPES=$SOFT/mdev_supported_types
+MD=/sys/bus/mdev/devices
+A=000c0a11-0000-4000-8000-00000000000a
+B=000c0a11-0000-4000-8000-00000000000b
+C=000c0a11-0000-4000-8000-00000000000c
+SOCK=/tmp/mig.sock
+T0=$(date +%s)
+
+say() { echo "# [$(($(date +%s) - T0)) s] $*"; }
+
+# qstart NAME SYSFSDEV MIGOPT [ARGS...]: QEMU 10 in the background, a QMP
+# monitor on /tmp/NAME.{in,out} (a pipe chardev: QEMU opens both fifos
+# read-write, so neither side blocks), what it answers in /tmp/NAME.log.
+qstart() {
+	local n=$1 dev=$2 mig=$3
+	shift 3
+	rm -f /tmp/$n.in /tmp/$n.out /tmp/$n.log /tmp/$n.err
+	mkfifo /tmp/$n.in /tmp/$n.out
+	$Q -accel tcg -M q35 -nodefaults -display none -m 128 \
+		-chardev pipe,id=qmp,path=/tmp/$n -mon chardev=qmp,mode=control \
+		-device vfio-pci,sysfsdev=$dev$mig,id=vf0 "$@" \
+		</dev/null >/tmp/$n.err 2>&1 &
+	eval "PID_$n=$!"
+	# Ends at QEMU's exit (the fifo's last writer).
+	cat /tmp/$n.out >/tmp/$n.log &
+	qmp $n qmp_capabilities >/dev/null
+}
+
+# qmp NAME COMMAND [ARGUMENTS-JSON]: prints QMP's answer (one JSON line,
+# "return" or "error"); fails when none comes within 60 s. The ids count in
+# a file: most calls run in a subshell ($(...), pipes), where a variable's
+# count would be lost and an id reused would match an old answer.
+qmp() {
+	local n=$1 id i r
+	id=c$(($(cat /tmp/qmp.id 2>/dev/null || echo 0) + 1))
+	echo ${id#c} >/tmp/qmp.id
+	if [ -n "${3:-}" ]; then
+		printf '{"execute": "%s", "arguments": %s, "id": "%s"}\n' "$2" "$3" $id
+	else
+		printf '{"execute": "%s", "id": "%s"}\n' "$2" $id
+	fi >/tmp/$n.in
+	i=0
+	while [ $i -lt 600 ]; do
+		r=$(grep -E "\"id\": *\"$id\"" /tmp/$n.log | tail -1)
+		[ -n "$r" ] && { echo "$r"; return 0; }
+		alive "$(qpid $n)" || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "no answer to $2 from $n"
+	return 1
+}
+
+qpid() { eval "echo \$PID_$1"; }
+# alive PID: not yet exited (kill -0 succeeds on a zombie, which a QEMU that
+# quit stays until the shell waits for it).
+alive() { [ -e /proc/$1/stat ] && [ "$(cut -d' ' -f3 /proc/$1/stat)" != Z ]; }
+# status NAME: query-status's "status"
+status() { qmp $1 query-status | jq -r '.return.status // .error.desc'; }
+
+# migrate SRC: migrates SRC to $SOCK, waits for the end (up to 300 s);
+# prints query-migrate's final status, the details as # lines.
+migrate() {
+	local n=$1 t=$(date +%s) r s
+	r=$(qmp $n migrate "{\"uri\": \"unix:$SOCK\"}")
+	case "$r" in *'"error"'*) echo "refused: $(echo "$r" | jq -r .error.desc)"; return ;; esac
+	while :; do
+		r=$(qmp $n query-migrate)
+		s=$(echo "$r" | jq -r '.return.status // .error.desc')
+		case "$s" in completed|failed|cancelled) break ;; esac
+		[ $(($(date +%s) - t)) -lt 300 ] || { s="still $s after 300 s"; break; }
+		sleep 0.2
+	done
+	echo "$r" | jq -c '.return | {status, "total-time", downtime, "setup-time",
+		transferred: .ram.transferred, "error-desc"}' | sed 's/^/# /' >&2
+	say "migration from $n: $s in $(($(date +%s) - t)) s" >&2
+	echo "$s"
+}
+
+# qquit NAME...: `quit` to each that still runs, then waits up to 60 s for
+# each; RC is their exit statuses ("killed" when one had to be). Not in a
+# subshell: only the shell that started QEMU can wait for it.
+qquit() {
+	local n p i
+	for n in "$@"; do
+		alive "$(qpid $n)" && qmp $n quit >/dev/null
+	done
+	RC=
+	for n in "$@"; do
+		p=$(qpid $n) i=0
+		while alive "$p" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+		if alive "$p"; then
+			kill -9 "$p"
+			wait "$p"
+			RC="$RC killed"
+		else
+			wait "$p"
+			RC="$RC $?"
+		fi
+	done
+	RC=${RC# }
+}
+
+# stderr_clean NAME...: QEMU's stderr shows (as # lines) and holds nothing
+# beyond what is known to be harmless: with enable-migration=on and no
+# device dirty tracking, QEMU warns at realize (docs/migration.md); $EXPECT,
+# when set, adds what a failed migration makes the source say.
+stderr_clean() {
+	local n bad=0
+	for n in "$@"; do
+		[ -s /tmp/$n.err ] || continue
+		sed "s/^/# $n: /" /tmp/$n.err
+		grep -v -E "$KNOWN" /tmp/$n.err | grep -qv -E "${EXPECT:-^\$}" && bad=1
+	done
+	[ $bad = 0 ]
+}
+KNOWN="^\$|: warning: [0-9a-f-]{36}: VFIO device doesn't support device and IOMMU dirty tracking\$"
+
+# run_migrations LABEL TYPE-DIR SRC-UUID DST-UUID OTHER-UUID: the whole
+# harness on one parent's devices (OTHER: of another type, or empty).
+run_migrations() {
+	local l=$1 u1=$3 u2=$4 u3=$5 st s
+	local d1=$MD/$u1 d2=$MD/$u2 on=,enable-migration=on
+
+	# A paused source.
+	say "$l: paused source on $u1, target on $u2"
+	rm -f $SOCK
+	qstart ${l}s1 $d1 $on -S
+	qstart ${l}t1 $d2 $on -incoming unix:$SOCK
+	s="$(status ${l}s1) $(status ${l}t1)"
+	tap_expect_eq "prelaunch inmigrate" "$s" ${l}_paused_source_and_target_start
+	tap_begin ${l}_paused_source_migrates
+	tap_expect_eq completed "$(migrate ${l}s1)" ${l}_paused_source_migrates
+	# The target takes the source's run state (prelaunch, with -S).
+	s="$(status ${l}s1) $(status ${l}t1)"
+	tap_expect_eq "postmigrate prelaunch" "$s" ${l}_source_postmigrate_target_prelaunch
+	qmp ${l}t1 cont >/dev/null
+	tap_expect_eq running "$(status ${l}t1)" ${l}_target_runs_after_cont
+	qquit ${l}s1 ${l}t1
+	tap_expect_eq "0 0" "$RC" ${l}_both_quit
+	tap_run ${l}_paused_stderr_clean stderr_clean ${l}s1 ${l}t1
+
+	# A running source (SeaBIOS finds no boot device and waits), back
+	# and forth: the first VF is the target the second time.
+	say "$l: running source on $u1, target on $u2, then back to $u1"
+	rm -f $SOCK
+	qstart ${l}s2 $d1 $on
+	qstart ${l}t2 $d2 $on -incoming unix:$SOCK
+	sleep 2
+	tap_expect_eq running "$(status ${l}s2)" ${l}_running_source_runs
+	tap_begin ${l}_running_source_migrates
+	tap_expect_eq completed "$(migrate ${l}s2)" ${l}_running_source_migrates
+	s="$(status ${l}s2) $(status ${l}t2)"
+	tap_expect_eq "postmigrate running" "$s" ${l}_source_postmigrate_target_running
+	# The source's QEMU lets go of its VF at exit.
+	qquit ${l}s2
+	st=$RC
+	rm -f $SOCK
+	qstart ${l}t3 $d1 $on -incoming unix:$SOCK
+	tap_begin ${l}_migrates_back_into_the_first_vf
+	s="$(migrate ${l}t2) $(status ${l}t3)"
+	tap_expect_eq "completed running" "$s" ${l}_migrates_back_into_the_first_vf
+	qquit ${l}t2 ${l}t3
+	tap_expect_eq "0 0 0" "$st $RC" ${l}_all_three_quit
+	tap_run ${l}_running_stderr_clean stderr_clean ${l}s2 ${l}t2 ${l}t3
+
+	[ -n "$u3" ] || return 0
+	# A target of another type: its VF refuses the stream.
+	say "$l: running source on $u1, target on $u3 (another type)"
+	rm -f $SOCK
+	qstart ${l}s4 $d1 $on
+	qstart ${l}t4 $MD/$u3 $on -incoming unix:$SOCK
+	tap_begin ${l}_another_type_fails
+	tap_expect_eq failed "$(migrate ${l}s4)" ${l}_another_type_fails
+	# It exits by itself (qquit sends no quit then).
+	qquit ${l}t4
+	sed "s/^/# ${l}t4: /" /tmp/${l}t4.err
+	tap_expect_eq "1 yes" "$RC $(grep -q 'load of migration failed' /tmp/${l}t4.err && echo yes)" \
+		${l}_target_exits_with_the_load_failure
+	tap_expect_eq running "$(status ${l}s4)" ${l}_source_runs_on
+	rm -f $SOCK
+	qstart ${l}t5 $d2 $on -incoming unix:$SOCK
+	tap_begin ${l}_then_migrates_into_a_right_target
+	s="$(migrate ${l}s4) $(status ${l}t5)"
+	tap_expect_eq "completed running" "$s" ${l}_then_migrates_into_a_right_target
+	qquit ${l}s4 ${l}t5
+	tap_expect_eq "0 0" "$RC" ${l}_source_and_right_target_quit
+	# The source learns of the target's refusal as a broken connection
+	# while it sends RAM (the target refused the device's header, sent
+	# in pre-copy, and exited).
+	EXPECT='failed to save SaveStateEntry with id\(name\): [0-9]+\(ram\): -5$|Unable to write to socket: Broken pipe$'
+	tap_run ${l}_negative_stderr_clean stderr_clean ${l}s4 ${l}t5
+	EXPECT=
+}
+
+say "$($Q --version | head -1)"
+tap_expect_eq yes "$($Q --version | grep -q '^QEMU emulator version 10\.0' && echo yes)" qemu_is_10_0
+
+modprobe vfio_iommu_type1
+modprobe -r mdk_card 2>/dev/null	# suites share VMs: start from no cards
+tap_run card_loads modprobe mdk_card soft=1
+tap_run vfs_created sh -c "echo $A > $TYPES/mdk_card-1q/create &&
+	echo $B > $TYPES/mdk_card-1q/create && echo $C > $TYPES/mdk_card-2q/create"
+
+run_migrations card $TYPES $A $B $C
+
+# QEMU's option: without device dirty tracking, "auto" (the default) and
+# "off" leave the device with a migration blocker.
+for m in auto off; do
+	say "enable-migration=$m"
+	rm -f $SOCK
+	qstart m$m $MD/$A ,enable-migration=$m -S
+	qstart n$m $MD/$B ,enable-migration=on -incoming unix:$SOCK
+	r=$(migrate m$m)
+	echo "# migrate: $r"
+	tap_expect_eq yes "$(case "$r" in refused:*) echo yes ;; *) echo "$r" ;; esac)" \
+		enable_migration_${m}_blocks
+	qquit m$m n$m
+	sed "s/^/# m$m: /" /tmp/m$m.err
+	tap_expect_eq "0 0" "$RC" enable_migration_${m}_quits
+done
+
+tap_run vfs_removed sh -c "echo 1 > $MD/$A/remove && echo 1 > $MD/$B/remove && echo 1 > $MD/$C/remove"
+
+# The kernel's mtty sample (migrates since 6.7): Debian's kernel packages
+# do not ship the samples, make bench builds it from linux-source; a run
+# with mtty.ko in /extra (run.sh -e) uses it.
+if modprobe mtty 2>/dev/null || { [ -e /extra/mtty.ko ] && insmod /extra/mtty.ko; }; then
+	MT=/sys/class/mdev_bus/mtty/mdev_supported_types
+	M1=000c0a11-0000-4000-8000-0000000000f1
+	M2=000c0a11-0000-4000-8000-0000000000f2
+	echo $M1 >$MT/mtty-1/create && echo $M2 >$MT/mtty-1/create
+	run_migrations mtty $MT $M1 $M2 ""
+	echo 1 >$MD/$M1/remove
+	echo 1 >$MD/$M2/remove
+	rmmod mtty
+else
+	say "no mtty.ko in the module layer (Debian does not ship the kernel's samples)"
+	for t in paused_source_and_target_start paused_source_migrates \
+		 source_postmigrate_target_prelaunch target_runs_after_cont both_quit \
+		 paused_stderr_clean running_source_runs running_source_migrates \
+		 source_postmigrate_target_running migrates_back_into_the_first_vf \
+		 all_three_quit running_stderr_clean; do
+		tap_skip mtty_$t "no mtty.ko"
+	done
+fi
+say "done"
+tap_done
