@@ -92,7 +92,8 @@ status() { qmp $1 query-status | jq -r '.return.status // .error.desc'; }
 # migrate SRC: migrates SRC to $SOCK, waits for the end (up to 300 s);
 # prints query-migrate's final status, the details as # lines.
 migrate() {
-	local n=$1 t=$(date +%s) r s
+	local n=$1 t r s
+	t=$(date +%s)
 	r=$(qmp $n migrate "{\"uri\": \"unix:$SOCK\"}")
 	case "$r" in *'"error"'*) echo "refused: $(echo "$r" | jq -r .error.desc)"; return ;; esac
 	while :; do
