@@ -464,7 +464,9 @@ qemu10_layer() {
 		LD_LIBRARY_PATH=/opt/qemu10/lib exec /opt/qemu10/libexec/qemu-system-x86_64 -L /opt/qemu10/share "$@"
 		EOW
 		chmod 0755 "$root/opt/qemu10/bin/qemu-system-x86_64"
-		grep '^qemu-system-x86_' <<<"$uris" >"$root/opt/qemu10/version"
+		# "qemu-system-x86 1:10.0.2+ds-...", from the package's file name.
+		grep '^qemu-system-x86_' <<<"$uris" |
+			sed 's/%3a/:/; s/_/ /; s/_[a-z0-9]*\.deb$//' >"$root/opt/qemu10/version"
 		mkdir -p "$(dirname "$out")"
 		mkcpio "$root" "$out"
 		rm -rf "$tmp"

@@ -38,7 +38,6 @@ TYPE=/sys/bus/platform/devices/mdk_nic.0/mdev_supported_types/mdk_nic-1qp
 HOST_IP=10.99.0.1 GUEST_IP=10.99.0.2
 W=/tmp/mig-guest
 G=/opt/mdevkit/guest
-SOCK=/tmp/mig.sock
 rm -rf $W && mkdir -p $W
 CON=$W/console-src.log OUT=$W/out-src.log
 : >$CON && : >$OUT
@@ -179,10 +178,8 @@ tap_expect_eq "0 $ra0" "$(cat /sys/class/net/$RA/carrier 2>/dev/null || echo 0) 
 	A_representor_idle
 
 # --- the end -------------------------------------------------------------------
-qquit src
-st=$QRC
-qquit dst
-tap_expect_eq "0 0" "$st $QRC" both_qemus_quit
+qquit src dst
+tap_expect_eq "0 0" "$RC" both_qemus_quit
 tap_run qemu_stderr_clean stderr_clean src dst
 tap_begin guest_kernel_log_clean
 bad=$(guest_reports $W/console-src.log $W/console-dst.log)
