@@ -24,7 +24,7 @@
  * - the source's MAC is the target's for the session only;
  * - bad sections, their CRCs right (queue size, MAC, MTU above the
  *   target's, pairs, vectors, flags, a running datapath without DRIVER_OK,
- *   virtqueue count, features) and a function of another type: the
+ *   ring addresses wrapping past 2^64, virtqueue count, features) and a function of another type: the
  *   uAPI's error, the target still in RESUMING, and whole after a reset.
  */
 #include "harness.h"
@@ -308,8 +308,8 @@ static void put16(uint8_t *p, uint16_t v)
 struct forgery {
 	const char *what;
 	unsigned int off;	/* in the section; q0 is SEC_HDR + ... */
-	unsigned int len;	/* 1, 2 or 4 */
-	uint32_t val;
+	unsigned int len;	/* 1, 2, 4 or 8 */
+	uint64_t val;
 };
 
 static const struct forgery forgeries[] = {
@@ -330,6 +330,10 @@ static const struct forgery forgeries[] = {
 	{ "queue 0 of size 512", SEC_HDR + 24, 2, 512 },
 	{ "queue 1's descriptors misaligned", SEC_HDR + SEC_Q, 1, 8 },
 	{ "queue 0's vector 9", SEC_HDR + 30, 2, 9 },
+	{ "queue 0's used ring wrapping past 2^64", SEC_HDR + 16, 8,
+	  0xfffffffffffffc00ULL },
+	{ "queue 1's descriptors at the last 4 KiB (256 x 16 wraps)",
+	  SEC_HDR + SEC_Q, 8, 0xfffffffffffff000ULL + 16 },
 	{ "an unknown queue flag", SEC_HDR + 32, 4, 3 },
 	{ "reserved queue bytes", SEC_HDR + 36, 4, 1 },
 };
@@ -357,8 +361,10 @@ TEST_F_TIMEOUT(nic, forged_sections_and_other_types_are_refused, 300)
 			bad.buf[sec + f->off] = f->val;
 		else if (f->len == 2)
 			put16(bad.buf + sec + f->off, f->val);
-		else
+		else if (f->len == 4)
 			put32(bad.buf + sec + f->off, f->val);
+		else
+			memcpy(bad.buf + sec + f->off, &f->val, 8);
 		reseal(bad.buf, bad.len);
 		ret = mig_load(&tgt->n.v, &bad, 4096, STOP);
 		ASSERT_EQ(0, mdkvfio_mig_state(&tgt->n.v, &state));
