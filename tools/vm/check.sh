@@ -69,7 +69,7 @@ tally() {
 	local extra=
 	case "$status" in
 	0) ;;
-	124) extra="VM timed out" ;;
+	124) extra="timed out (the VM, or the suite at its own limit)" ;;
 	125) extra="kernel reported a problem (see the console log)" ;;
 	126) extra="VM stopped without a status" ;;
 	*) [ "$f" -gt 0 ] || extra="exit status $status without a failing test" ;;
@@ -139,29 +139,38 @@ tally_batch() {
 }
 
 # run_batch KVER BATCH SUITE...: one VM for several suites (batch.sh).
+# Each suite in it has its own time limit (batch.sh), the VM the sum of them.
 run_batch() {
-	local kver=$1 b=$2 st=0 tag s paths=()
+	local kver=$1 b=$2 st=0 tag s t total=120 paths=()
 	shift 2
 	tag=$CDIR/results/.logdir-$kver-$b
 	for s in "$@"; do
+		t=$(suite_tag "$s" timeout)
+		t=${t:-${MDK_SUITE_TIMEOUT:-900}}
+		total=$((total + t))
 		if [ -n "$suitedir" ]; then
-			paths+=("$s=./$s")
+			paths+=("$s=./$s@$t")
 		elif [ -e "$MDK_ROOT/tools/testing/suites/$s.sh" ]; then
-			paths+=("$s=/opt/mdevkit/tests/$s.sh")
+			paths+=("$s=/opt/mdevkit/tests/$s.sh@$t")
 		else
-			paths+=("$s=/opt/mdevkit/tests/$s")
+			paths+=("$s=/opt/mdevkit/tests/$s@$t")
 		fi
 	done
 	MDK_LOGDIR_FILE=$tag "$MDK_ROOT/tools/vm/run.sh" -B -q -k "$kver" -n "$b" \
-		-t "$((${MDK_SUITE_TIMEOUT:-900} * $#))" ${suitedir:+-e "$suitedir"} -- \
+		-t "$total" ${suitedir:+-e "$suitedir"} -- \
 		"/opt/mdevkit/lib/batch.sh ${paths[*]}" 2>"$tag.err" || st=$?
 	tally_batch "$kver" "$b" "$st" "$@"
 }
 
-# suite_tag SUITE TAG: a suite's "mdevkit-TAG: value" line (first one).
+# suite_tag SUITE TAG: a suite's "mdevkit-TAG: value" line (first one), from
+# SUITE, SUITE.sh or SUITE.c (not SUITE*: card_mig took card_mig_qemu's).
 suite_tag() {
-	sed -n "s/^[#/* ]*mdevkit-$2: *//p" "${suitedir:-$MDK_ROOT/tools/testing/suites}/$1"* \
-		2>/dev/null | head -1
+	local d=${suitedir:-$MDK_ROOT/tools/testing/suites} f
+	for f in "$d/$1" "$d/$1.sh" "$d/$1.c"; do
+		[ -f "$f" ] || continue
+		sed -n "s/^[#/* ]*mdevkit-$2: *//p" "$f" | head -1
+		return 0
+	done
 }
 
 # pool CMD...: run CMD in the background once fewer than $jobs jobs run.
@@ -224,10 +233,26 @@ mdk_host_deps
 # KUnit builds on UML while the bed kernels' modules build.
 [ -n "$kunit" ] && { echo "[check] KUnit on UML (in the background)"; echo kunit >>"$CDIR/expected.txt"; pool run_kunit; }
 
+# build_with_progress KVER: build.sh KVER into build-KVER.log, with a line
+# a minute while it runs (a cold debug kernel takes 10-20 min).
+build_with_progress() {
+	local log=$CDIR/build-$1.log pid st=0 n=0
+	"$MDK_ROOT/tools/vm/build.sh" "$1" >"$log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 5
+		n=$((n + 1))
+		[ $((n % 12)) -eq 0 ] && kill -0 "$pid" 2>/dev/null &&
+			echo "[check] $1: still building after $((n / 12)) min: $(tail -1 "$log" | cut -c1-100)"
+	done
+	wait "$pid" || st=$?
+	return "$st"
+}
+
 built=
 for kver in $kvers; do
 	echo "[check] building modules, tools and initramfs for $kver"
-	if ! "$MDK_ROOT/tools/vm/build.sh" "$kver" >"$CDIR/build-$kver.log" 2>&1; then
+	if ! build_with_progress "$kver"; then
 		echo "0 1 0" >"$CDIR/results/build-$kver"
 		echo "$kver: build failed (see $CDIR/build-$kver.log)" | tee -a "$CDIR/failures.txt"
 		tail -20 "$CDIR/build-$kver.log" | sed 's/^/    /'
@@ -235,6 +260,8 @@ for kver in $kvers; do
 	fi
 	built="$built $kver"
 done
+
+t_built=$(($(date +%s) - t0))
 
 if [ -n "$host" ]; then
 	# Now, not from a suite while other jobs run: apt takes a lock.
@@ -355,6 +382,23 @@ if [ -s "$CDIR/failures.txt" ]; then
 	echo "failures:"
 	sed 's/^/  /' "$CDIR/failures.txt"
 fi
+# vm_time: the VMs' elapsed seconds summed, and how many VMs ran.
+vm_time() {
+	local f
+	for f in "$CDIR"/results/.logdir-*; do
+		case $f in *.err) continue ;; esac
+		[ -e "$(cat "$f")/run.info" ] && grep -ho 'elapsed=[0-9]*' "$(cat "$f")/run.info"
+	done | cut -d= -f2 | awk '{ s += $1; n++ } END { printf "%d s in %d VMs", s, n }'
+}
+
+# CI shows the tail of this output: what failed where, in a few lines, and
+# how fast this machine was (a slow day doubles every VM's time).
+if [ -s "$CDIR/failures.txt" ]; then
+	echo "failing suites: $(cut -d: -f1 "$CDIR/failures.txt" | sort | uniq -c |
+		sort -rn | awk '{ printf "%s%s %d", NR > 1 ? ", " : "", $2, $1 }')" | fold -s -w 160
+fi
+echo "machine: $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg), $(df -h "$MDK_BUILD" | awk 'NR == 2 { print $4 }') free;" \
+	"builds ${t_built:-?}s; VM time $(vm_time)"
 echo "logs: build/logs/<kernel>/ per VM run, $CDIR for the rest; time $(($(date +%s) - t0))s"
 [ "$SKIP" -gt 0 ] && echo "$SKIP skipped (not counted as passed)"
 echo "$PASS passed, $FAIL failed"

@@ -32,7 +32,7 @@ has() {
 	if grep -q -- "$3" "$2"; then tap_ok "$1"; else tap_fail "$1" "expected '$3' in:" "$(head -20 "$2")"; fi
 }
 
-tap_plan 19
+tap_plan 20
 "$ROOT/tools/vm/build.sh" "$KVER" >"$tmp/build" 2>&1 || { echo "# build failed"; tail "$tmp/build"; }
 
 # One VM for three checks: a clean command's status, its output streamed,
@@ -85,24 +85,25 @@ fi
 	tap_ok check_names_each_failing_suite ||
 	tap_fail check_names_each_failing_suite "$(cat "$tmp/check")"
 
-# The same suites but the hang in one VM (the debug kernel's batches): each
-# suite is tallied on its own, and the WARN is charged to the suite that was
-# running when the kernel reported it, not to its neighbours.
+# The same suites in one VM (make check's batches): each suite is tallied
+# on its own, the WARN is charged to the suite that was running when the
+# kernel reported it, not to its neighbours, and the hang is stopped at its
+# own time limit (here 60 s) while the suites after it still run.
 mkdir -p "$tmp/batch"
 cp "$ROOT/tools/testing/bed-failing/failing_test.sh" "$ROOT/tools/testing/bed-failing/kernel_warn.sh" \
-	"$tmp/batch/"
+	"$ROOT/tools/testing/bed-failing/hang.sh" "$tmp/batch/"
 printf '#!/bin/sh\necho "1..2"\necho "ok 1 - one"\nprintf "ok 2 - two, no newline"\n' >"$tmp/batch/passing.sh"
 chmod +x "$tmp/batch/passing.sh"
 st=0
 MDK_CHECK_DIR=$tmp/nested-batch MDK_CHECK_BATCH=$KVER MDK_SUITE_TIMEOUT=60 \
 	"$ROOT/tools/vm/check.sh" -K -H -k "$KVER" -s "$tmp/batch" >"$tmp/bcheck" 2>&1 || st=$?
 last=$(tail -1 "$tmp/bcheck")
-if [ "$st" -ne 0 ] && [ "$last" = "4 passed, 2 failed" ] &&
-   grep -qx "\[check\] $KVER/batch1:failing_test.sh kernel_warn.sh passing.sh" \
+if [ "$st" -ne 0 ] && [ "$last" = "4 passed, 3 failed" ] &&
+   grep -qx "\[check\] $KVER/batch1:failing_test.sh hang.sh kernel_warn.sh passing.sh" \
 	"$tmp/nested-batch/batches.txt"; then
 	tap_ok batch_counts_each_suite_in_one_vm
 else
-	tap_fail batch_counts_each_suite_in_one_vm "expected one VM, exit != 0 and '4 passed, 2 failed'" \
+	tap_fail batch_counts_each_suite_in_one_vm "expected one VM, exit != 0 and '4 passed, 3 failed'" \
 		"saw exit $st and '$last'" "$(cat "$tmp/bcheck" "$tmp/nested-batch/batches.txt")"
 fi
 grep -q "^$KVER/kernel_warn.sh .*1 failed.*kernel reported a problem" "$tmp/bcheck" &&
@@ -111,4 +112,8 @@ grep -q "^$KVER/kernel_warn.sh .*1 failed.*kernel reported a problem" "$tmp/bche
 grep -q "^$KVER/passing.sh  *2 passed  *0 failed" "$tmp/bcheck" &&
 	tap_ok batch_neighbours_of_a_warn_pass ||
 	tap_fail batch_neighbours_of_a_warn_pass "$(cat "$tmp/bcheck")"
+grep -q "^$KVER/hang.sh  *0 passed  *1 failed.*timed out" "$tmp/bcheck" &&
+	grep -qx "# hang.sh: stopped at its time limit of 60 s" "$tmp/nested-batch/results/.out-$KVER-hang.sh" &&
+	tap_ok batch_stops_a_hung_suite_at_its_limit ||
+	tap_fail batch_stops_a_hung_suite_at_its_limit "$(cat "$tmp/bcheck")"
 tap_done

@@ -63,6 +63,18 @@ qmp() {
 # status NAME: query-status's "status"
 status() { qmp $1 query-status | jq -r '.return.status // .error.desc'; }
 
+# settled NAME: the status of a migration's target once it has loaded the
+# stream (up to 120 s): the source reports "completed" when it has sent the
+# last byte, the target may still be loading ("inmigrate") then.
+settled() {
+	local s i=0
+	while s=$(status $1) && [ "$s" = inmigrate ] && [ $i -lt 600 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	echo "$s"
+}
+
 # migrate SRC: migrates SRC to $SOCK, waits for the end (up to 300 s);
 # prints query-migrate's final status, the details as # lines on stderr.
 migrate() {
@@ -97,6 +109,16 @@ qquit() {
 		while alive "$p" && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 		if alive "$p"; then
 			kill -9 "$p"
+			# A QEMU stuck in the kernel outlives SIGKILL: say where,
+			# and do not wait for it for good.
+			i=0
+			while alive "$p" && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+			if alive "$p"; then
+				echo "# $n (pid $p) survives SIGKILL: $(cat /proc/$p/wchan 2>/dev/null)"
+				sed "s/^/# $n: /" /proc/$p/stack 2>/dev/null
+				RC="$RC stuck"
+				continue
+			fi
 			wait "$p"
 			RC="$RC killed"
 		else

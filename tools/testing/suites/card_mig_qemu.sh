@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # mdevkit-kvers: 6.12
 # mdevkit-layers: qemu10
+# mdevkit-timeout: 600
 # card_mig_qemu - QEMU 10 migrates an mdk_card VF between two QEMU
 # processes in the VM (docs/migration.md), with bookworm-backports' QEMU of
 # the qemu10 layer (Debian 12's 7.2 speaks only the removed v1 uAPI):
@@ -60,7 +61,7 @@ run_migrations() {
 	tap_begin ${l}_paused_source_migrates
 	tap_expect_eq completed "$(migrate ${l}s1)" ${l}_paused_source_migrates
 	# The target takes the source's run state (prelaunch, with -S).
-	s="$(status ${l}s1) $(status ${l}t1)"
+	s="$(status ${l}s1) $(settled ${l}t1)"
 	tap_expect_eq "postmigrate prelaunch" "$s" ${l}_source_postmigrate_target_prelaunch
 	qmp ${l}t1 cont >/dev/null
 	tap_expect_eq running "$(status ${l}t1)" ${l}_target_runs_after_cont
@@ -78,7 +79,7 @@ run_migrations() {
 	tap_expect_eq running "$(status ${l}s2)" ${l}_running_source_runs
 	tap_begin ${l}_running_source_migrates
 	tap_expect_eq completed "$(migrate ${l}s2)" ${l}_running_source_migrates
-	s="$(status ${l}s2) $(status ${l}t2)"
+	s="$(status ${l}s2) $(settled ${l}t2)"
 	tap_expect_eq "postmigrate running" "$s" ${l}_source_postmigrate_target_running
 	# The source's QEMU lets go of its VF at exit.
 	qquit ${l}s2
@@ -86,7 +87,7 @@ run_migrations() {
 	rm -f $SOCK
 	qstart ${l}t3 $d1 $on -incoming unix:$SOCK
 	tap_begin ${l}_migrates_back_into_the_first_vf
-	s="$(migrate ${l}t2) $(status ${l}t3)"
+	s="$(migrate ${l}t2) $(settled ${l}t3)"
 	tap_expect_eq "completed running" "$s" ${l}_migrates_back_into_the_first_vf
 	qquit ${l}t2 ${l}t3
 	tap_expect_eq "0 0 0" "$st $RC" ${l}_all_three_quit
@@ -109,7 +110,7 @@ run_migrations() {
 	rm -f $SOCK
 	qstart ${l}t5 $d2 $on -incoming unix:$SOCK
 	tap_begin ${l}_then_migrates_into_a_right_target
-	s="$(migrate ${l}s4) $(status ${l}t5)"
+	s="$(migrate ${l}s4) $(settled ${l}t5)"
 	tap_expect_eq "completed running" "$s" ${l}_then_migrates_into_a_right_target
 	qquit ${l}s4 ${l}t5
 	tap_expect_eq "0 0" "$RC" ${l}_source_and_right_target_quit

@@ -135,7 +135,7 @@ tap_begin running_guest_migrates
 before=$(ticks)
 st=$(migrate src)
 tap_expect_eq completed "$st" running_guest_migrates
-tap_expect_eq "postmigrate running" "$(status src) $(status dst)" guest_runs_on_B
+tap_expect_eq "postmigrate running" "$(status src) $(settled dst)" guest_runs_on_B
 # The target host's end of the link: the host's address moves to B's
 # representor (its MAC is A's, which the guest's ARP cache holds).
 ip addr del $HOST_IP/24 dev $RA
