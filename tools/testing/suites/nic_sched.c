@@ -265,7 +265,8 @@ static long disturb_score(const struct disturb *d)
 
 /*
  * Measures flows 0..@n-1 over @secs after a warm-up: up to WINDOWS windows
- * (fewer if they would take more than SHARE_BUDGET_S in all), until one in which the ring of every running flow among them stayed
+ * (fewer if they would take more than SHARE_BUDGET_S in all), until one
+ * in which the ring of every running flow among them stayed
  * non-empty (a ring the test let run dry measures the test's threads, not
  * the scheduler) and no thread woke LATE_US late (the host stopped the
  * VM). Under a loaded host that may not come: then the least disturbed
@@ -474,30 +475,83 @@ static double share_secs(struct __test_metadata *_metadata,
 	return secs;
 }
 
-TEST_F_TIMEOUT(sched, two_functions_share_transmit_by_weight, 240)
+/* The largest relative error of a flow's share of the bytes over [a, b]. */
+static double shares_worst(const unsigned int *w, unsigned int n,
+			   const struct snap *a, const struct snap *b)
+{
+	double sum_b = 0, worst = 0, err;
+	unsigned int i, sum_w = 0;
+
+	for (i = 0; i < n; i++) {
+		sum_w += w[i];
+		sum_b += b->bytes[i] - a->bytes[i];
+	}
+	if (sum_b <= 0)
+		return 1;
+	for (i = 0; i < n; i++) {
+		err = (b->bytes[i] - a->bytes[i]) / sum_b / ((double)w[i] / sum_w) - 1;
+		if (err < 0)
+			err = -err;
+		if (err > worst)
+			worst = err;
+	}
+	return worst;
+}
+
+/*
+ * measure() a share of weights @w; when a share came out past TOL in a
+ * window that was disturbed (in CI a function's ring ran dry 7-34 times in
+ * the best of 4 windows, and a neighbour, work conserving, took the time:
+ * +10.1% once on 6.1), measure again, up to SHARE_ATTEMPTS in all and
+ * while SHARE_RETRY_S has not passed. Each attempt is printed; the last is
+ * what check_shares() checks. A policy that ignored the weights would miss
+ * in every attempt.
+ */
+#define SHARE_ATTEMPTS	3
+#define SHARE_RETRY_S	90
+static void measure_shares(struct __test_metadata *_metadata,
+			   struct __fixture_type_sched *self,
+			   const unsigned int *w, unsigned int n,
+			   struct snap *a, struct snap *b, struct disturb *d)
+{
+	double t0 = now(), worst;
+	int k;
+
+	for (k = 1; ; k++) {
+		measure(self, n, share_secs(_metadata, self, w, n), a, b, d);
+		worst = shares_worst(w, n, a, b);
+		if (k == SHARE_ATTEMPTS || !disturb_score(d) || worst <= TOL ||
+		    now() - t0 > SHARE_RETRY_S)
+			return;
+		TH_LOG("attempt %d of %d: a share off by %.1f%%, window disturbed (%ld dry): again",
+		       k, SHARE_ATTEMPTS, 100 * worst, d->dry);
+	}
+}
+
+TEST_F_TIMEOUT(sched, two_functions_share_transmit_by_weight, 420)
 {
 	static const unsigned int w1[] = { 100, 300 }, w2[] = { 300, 100 };
 	struct disturb d;
 	struct snap a, b;
 
 	flows_go(_metadata, self, w1, 2);
-	measure(self, 2, share_secs(_metadata, self, w1, 2), &a, &b, &d);
+	measure_shares(_metadata, self, w1, 2, &a, &b, &d);
 	check_shares(_metadata, self, w1, 2, &a, &b, &d, "weights 100:300");
 	set_qos(_metadata, &self->f[0], "weight", w2[0]);
 	set_qos(_metadata, &self->f[1], "weight", w2[1]);
-	measure(self, 2, share_secs(_metadata, self, w2, 2), &a, &b, &d);
+	measure_shares(_metadata, self, w2, 2, &a, &b, &d);
 	check_shares(_metadata, self, w2, 2, &a, &b, &d,
 		     "then 300:100, changed under load");
 }
 
-TEST_F_TIMEOUT(sched, four_functions_share_transmit_by_weight, 150)
+TEST_F_TIMEOUT(sched, four_functions_share_transmit_by_weight, 240)
 {
 	static const unsigned int w[] = { 100, 200, 300, 400 };
 	struct disturb d;
 	struct snap a, b;
 
 	flows_go(_metadata, self, w, 4);
-	measure(self, 4, share_secs(_metadata, self, w, 4), &a, &b, &d);
+	measure_shares(_metadata, self, w, 4, &a, &b, &d);
 	check_shares(_metadata, self, w, 4, &a, &b, &d,
 		     "weights 100:200:300:400");
 }
