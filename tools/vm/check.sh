@@ -395,7 +395,7 @@ vm_time() {
 # how fast this machine was (a slow day doubles every VM's time).
 if [ -s "$CDIR/failures.txt" ]; then
 	echo "failing suites: $(cut -d: -f1 "$CDIR/failures.txt" | sort | uniq -c |
-		sort -rn | awk '{ printf "%s%s %d", NR > 1 ? ", " : "", $2, $1 }')" | fold -s -w 160
+		sort -rn | awk '{ printf "%s%s %d", (NR > 1 ? ", " : ""), $2, $1 }')" | fold -s -w 160
 fi
 echo "machine: $(nproc) cpus, load $(cut -d' ' -f1-3 /proc/loadavg), $(df -h "$MDK_BUILD" | awk 'NR == 2 { print $4 }') free;" \
 	"builds ${t_built:-?}s; VM time $(vm_time)"
