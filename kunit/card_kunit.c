@@ -2,8 +2,8 @@
 /*
  * KUnit suite mdk_card_desc: the mdk_card sample parent's pure descriptor
  * logic (parents/card/card_desc.c): CRC-32C against the standard's check
- * values, split updates equal to one pass, and which descriptors the
- * engine refuses, with which status.
+ * values, split updates equal to one pass, FILL's bytes against their
+ * definition, and which descriptors the engine refuses, with which status.
  */
 #include <kunit/test.h>
 
@@ -45,6 +45,34 @@ static void mdk_card_crc32c_split_updates(struct kunit *test)
 	}
 }
 
+/*
+ * FILL eight bytes at a time equals the byte-wise definition (destination
+ * byte i is pattern byte i % 8) for every start in the pattern, every
+ * length up to 40 and every alignment of the destination, and writes
+ * nothing outside it.
+ */
+static void mdk_card_fill_bytes(struct kunit *test)
+{
+	const u64 pattern = 0x0807060504030201ULL;
+	u8 buf[64];
+	u32 pos, n, off, k;
+
+	for (pos = 0; pos < 16; pos++)
+		for (n = 0; n <= 40; n++)
+			for (off = 0; off < 8; off++) {
+				memset(buf, 0xee, sizeof(buf));
+				mdk_card_fill(buf + off, pattern, pos, n);
+				for (k = 0; k < sizeof(buf); k++) {
+					u8 want = k >= off && k < off + n ?
+						  (pos + k - off) % 8 + 1 : 0xee;
+
+					KUNIT_ASSERT_EQ_MSG(test, want, buf[k],
+							    "pos %u n %u off %u byte %u",
+							    pos, n, off, k);
+				}
+			}
+}
+
 struct mdk_card_desc_case {
 	const char *what;
 	u32 opcode, len, status;
@@ -82,6 +110,7 @@ static void mdk_card_desc_checks(struct kunit *test)
 static struct kunit_case mdk_card_desc_test_cases[] = {
 	KUNIT_CASE(mdk_card_crc32c_check_values),
 	KUNIT_CASE(mdk_card_crc32c_split_updates),
+	KUNIT_CASE(mdk_card_fill_bytes),
 	KUNIT_CASE_PARAM(mdk_card_desc_checks, mdk_card_desc_gen_params),
 	{}
 };

@@ -10,6 +10,7 @@
 #include <mdevkit/card_regs.h>
 
 u32 mdk_card_crc32c(u32 crc, const void *data, size_t len);
+void mdk_card_fill(u8 *t, u64 pattern, u32 pos, u32 n);
 u32 mdk_card_desc_check(const struct mdk_card_desc *d);
 
 #endif /* _MDK_CARD_DESC_H */

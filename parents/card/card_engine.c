@@ -9,8 +9,12 @@
  * writes their completion records the same way; advances HEAD; raises
  * MSI-X. A VF whose memory stalls holds up its own worker only.
  *
- * Polling backs off from 10 us to 1 ms while the VF's queues are idle; with
- * none of them enabled the worker sleeps until one is.
+ * After work the worker keeps polling, without sleeping, for 50 us (as
+ * io_uring's SQPOLL thread stays awake for sq_thread_idle): a driver
+ * that refills its ring a batch at a time finds the engine awake, not
+ * asleep for its next poll. Then polling backs off from 10 us to 1 ms
+ * while the VF's queues stay idle; with none of them enabled the worker
+ * sleeps until one is.
  *
  * Data moves between pinned pages (the VF's pin cache, card_pins.c), one
  * copy from the source pages to the destination pages: no bounce buffer. A
@@ -28,6 +32,8 @@
 
 #define MDK_CARD_POLL_MIN_US	10
 #define MDK_CARD_POLL_MAX_US	1000
+/* Polling without a sleep for this long after work */
+#define MDK_CARD_SPIN_NS	(50 * NSEC_PER_USEC)
 
 static bool sched = true;
 module_param(sched, bool, 0444);
@@ -113,13 +119,9 @@ static u32 mdk_card_run(const struct mdk_card_desc *d, struct mdk_card_buf *src,
 		case MDK_CARD_OP_COPY:
 			memcpy(t, s, n);
 			break;
-		case MDK_CARD_OP_FILL: {
-			u32 k;
-
-			for (k = 0; k < n; k++)
-				t[k] = d->pattern >> (8 * ((pos + k) % 8));
+		case MDK_CARD_OP_FILL:
+			mdk_card_fill(t, d->pattern, pos, n);
 			break;
-		}
 		case MDK_CARD_OP_COMPARE:
 			if (memcmp(s, t, n))
 				result = 1;
@@ -445,15 +447,17 @@ static void mdk_card_vf_execute(struct mdk_card_vf *vf)
 }
 
 /*
- * A VF's worker: polls the TAILs of the VF's enabled queues (backing off
- * from 10 us to 1 ms while they are idle; sleeping while none is enabled
- * or the VF is frozen for migration),
+ * A VF's worker: polls the TAILs of the VF's enabled queues (for 50 us
+ * after work without sleeping, then backing off from 10 us to 1 ms while
+ * they are idle; sleeping while none is enabled or the VF is frozen for
+ * migration),
  * and runs their descriptors when the scheduler gives it the engine.
  */
 static int mdk_card_worker(void *data)
 {
 	struct mdk_card_vf *vf = data;
 	unsigned int delay = MDK_CARD_POLL_MIN_US;
+	u64 busy = 0;
 
 	while (!kthread_should_stop()) {
 		if (!atomic_read(&vf->nr_enabled) || READ_ONCE(vf->frozen)) {
@@ -465,6 +469,11 @@ static int mdk_card_worker(void *data)
 			continue;
 		}
 		if (!mdk_card_vf_pending(vf)) {
+			if (ktime_get_ns() - busy < MDK_CARD_SPIN_NS) {
+				cpu_relax();
+				cond_resched();
+				continue;
+			}
 			usleep_range(delay, 2 * delay);
 			delay = min(2 * delay, MDK_CARD_POLL_MAX_US);
 			continue;
@@ -472,6 +481,7 @@ static int mdk_card_worker(void *data)
 		delay = MDK_CARD_POLL_MIN_US;
 		if (!sched || mdk_card_acquire(vf))
 			mdk_card_vf_execute(vf);
+		busy = ktime_get_ns();
 	}
 	mdk_engine_release(&vf->eu);
 	return 0;

@@ -6,9 +6,14 @@
  *
  * Prints "BENCH-CARD LABEL op=OP size=BYTES vfs=N rate=R" lines:
  *   copy        COPY descriptors of 4, 16, 64, 256 KiB and 1 MiB, 128 in
- *               flight on one queue (R in MB/s); with UUID2 also both VFs
- *               at once (two processes; R is their sum)
- *   desc        64-byte COPY descriptors per second
+ *               flight on one queue (R in MB/s), the driver sleeping 20 us
+ *               between looks at a record; with UUID2 also both VFs at
+ *               once (two processes; R is their sum)
+ *   copy_poll   the same, 1 VF, a poll-mode driver (spinning on a record)
+ *   desc        64-byte COPY descriptors per second (sleeping driver)
+ *   desc_poll   the same, a poll-mode driver
+ *   op_fill, op_compare, op_crc32c
+ *               the other operations at 64 KiB (MB/s; sleeping driver)
  *   memcpy      memcpy() of the same sizes in this process (MB/s)
  *   inflight    INFLIGHT, the descriptors in flight of "copy" (size=0)
  *   idle_cpu    the card engine's CPU time over 2 s with a queue enabled
@@ -38,6 +43,8 @@
  */
 #include <dirent.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +65,11 @@ static int rounds = 3;
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 /* The sizes of the copy and memcpy rates. */
 static const uint32_t sizes[] = { 4096, 16384, 65536, 262144, 1 << 20 };
+static const struct { const char *name; uint32_t op; } ops[] = {
+	{ "op_fill", MDK_CARD_OP_FILL },
+	{ "op_compare", MDK_CARD_OP_COMPARE },
+	{ "op_crc32c", MDK_CARD_OP_CRC32C },
+};
 
 static double now(void)
 {
@@ -68,16 +80,43 @@ static double now(void)
 }
 
 /*
- * Bytes per second of COPY descriptors of @size, @INFLIGHT at a time, in
- * two halves: the driver sleeps until the card has done the last of one
- * half, then checks the half's records and submits it again while the card
- * works on the other half (one wake-up per half, not per descriptor).
+ * Waits for the last record of a half, @idx: a poll-mode driver (@poll, as
+ * DPDK's or Intel's dsa-perf-micros poll completion records) spins on its
+ * status word, yielding the vCPU every 256 looks; otherwise mdkcard_wait()
+ * sleeps 20 us between looks.
  */
-static double copy_rate(struct mdkcard_vf *vf, uint32_t size)
+static void half_wait(struct mdkcard_vf *vf, uint32_t idx, bool poll)
+{
+	volatile struct mdk_card_comp *c = &vf->q[0].comp[idx];
+	double end = now() + 10;
+	struct mdk_card_comp junk;
+	unsigned int k = 0;
+
+	if (!poll) {
+		mdkcard_wait(vf, 0, idx, 10000, &junk);
+		return;
+	}
+	/*
+	 * A yield now and then: should the engine's thread share this vCPU,
+	 * it runs (a spin that never yields held it off until preempted).
+	 */
+	while (!c->status && (++k % 256 || (sched_yield(), now() < end)))
+		__builtin_ia32_pause();
+}
+
+/*
+ * Bytes per second of descriptors of opcode @op and @size, @INFLIGHT at a time, in
+ * two halves: the driver waits until the card has done the last of one
+ * half (@poll: spinning on its record; else sleeping between looks), then
+ * checks the half's records and submits it again while the card works on
+ * the other half (one wait per half, not per descriptor).
+ */
+static double op_rate(struct mdkcard_vf *vf, uint32_t op, uint32_t size,
+		      bool poll)
 {
 	uint8_t *src = mdkcard_data(vf, 0), *dst = mdkcard_data(vf, 1 << 20);
 	struct mdk_card_desc d = {
-		.opcode = MDK_CARD_OP_COPY, .len = size,
+		.opcode = op, .len = size,
 		.src = mdkcard_iova(vf, src), .dst = mdkcard_iova(vf, dst),
 	};
 	struct mdk_card_comp c;
@@ -87,6 +126,7 @@ static double copy_rate(struct mdkcard_vf *vf, uint32_t size)
 	int r, i;
 
 	memset(src, 0x5a, size);
+	memset(dst, 0x5a, size);	/* COMPARE finds them equal */
 	for (r = 0; r < rounds; r++) {
 		n = 0;
 		t0 = now();
@@ -95,8 +135,7 @@ static double copy_rate(struct mdkcard_vf *vf, uint32_t size)
 		do {
 			for (i = 0; i < INFLIGHT; i++) {
 				if (i % HALF == 0)
-					mdkcard_wait(vf, 0, idx[i + HALF - 1],
-						     10000, &c);
+					half_wait(vf, idx[i + HALF - 1], poll);
 				if (mdkcard_wait(vf, 0, idx[i], 10000, &c) ||
 				    c.status != MDK_CARD_ST_SUCCESS) {
 					fprintf(stderr, "copy failed: %u\n", c.status);
@@ -115,6 +154,11 @@ static double copy_rate(struct mdkcard_vf *vf, uint32_t size)
 			best = n * size / dt;
 	}
 	return best;
+}
+
+static double copy_rate(struct mdkcard_vf *vf, uint32_t size, bool poll)
+{
+	return op_rate(vf, MDK_CARD_OP_COPY, size, poll);
 }
 
 static double memcpy_rate(uint32_t size)
@@ -187,10 +231,20 @@ static int one_vf(const char *label, const char *uuid, int vfs, int quiet)
 	}
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		printf("BENCH-CARD %s op=copy size=%u vfs=%d rate=%.1f\n", label,
-		       sizes[i], vfs, copy_rate(&vf, sizes[i]) / 1e6);
+		       sizes[i], vfs, copy_rate(&vf, sizes[i], false) / 1e6);
 	if (!quiet) {
+		for (i = 0; i < ARRAY_SIZE(sizes); i++)
+			printf("BENCH-CARD %s op=copy_poll size=%u vfs=1 rate=%.1f\n",
+			       label, sizes[i],
+			       copy_rate(&vf, sizes[i], true) / 1e6);
+		for (i = 0; i < ARRAY_SIZE(ops); i++)
+			printf("BENCH-CARD %s op=%s size=65536 vfs=1 rate=%.1f\n",
+			       label, ops[i].name,
+			       op_rate(&vf, ops[i].op, 65536, false) / 1e6);
 		printf("BENCH-CARD %s op=desc size=64 vfs=1 rate=%.0f\n", label,
-		       copy_rate(&vf, 64) / 64);
+		       copy_rate(&vf, 64, false) / 64);
+		printf("BENCH-CARD %s op=desc_poll size=64 vfs=1 rate=%.0f\n",
+		       label, copy_rate(&vf, 64, true) / 64);
 		t0 = engine_ticks();
 		sleep(2);
 		t1 = engine_ticks();

@@ -5,13 +5,15 @@
 # gets a row for mdev_core and for the kernel's mdev.ko, and the table comes
 # out; the region-access table has vfio_mdev and the kernel's mtty side by
 # side, and so is their live migration's share of downtime;
-# build/bench/report.md holds every section, the card's goal lines,
-# fairness and latency tables, and its plots exist where it points. The
+# build/bench/report.md holds every section, the card's goal lines (for
+# its sleeping and its poll-mode driver), its rows of both drivers, the
+# other operations' rates, its fairness and latency tables, and its plots
+# exist where it points. The
 # numbers themselves are not checked (speed is not a test).
 set -uo pipefail
 . "$(dirname "$0")/../lib/host.sh"
 
-tap_plan 16
+tap_plan 18
 # One host thread for the VM (make bench uses one per vCPU): make check runs
 # this beside VMs whose timing tests a second busy core would disturb.
 if MDK_QEMU_CPU="-accel tcg,thread=single -M q35 -cpu max -smp 2" \
@@ -46,7 +48,12 @@ for p in $plots; do
 	[ -s "$(dirname "$report")/$p" ] || missing+=" $p"
 done
 tap_expect_eq "" "$missing" plots_exist_next_to_the_report
-tap_expect_eq 3 "$(grep -c '^- goal: >= .*: \(met\|NOT met\)$' "$tmp/out")" card_has_three_goal_lines
+tap_expect_eq 3 "$(grep -c '^- goal: >= .*: \(met\|NOT met\); poll: \(met\|NOT met\)$' "$tmp/out")" card_has_three_goal_lines
+# Both drivers at every size (sleeping and poll mode), and the other
+# operations' rates.
+rows=$(grep -cE '^\| [0-9]+ (KiB|MiB) \| [0-9]+ \| [1-9][0-9]* \| [0-9.]+ \| [1-9][0-9]* \| [0-9.]+ \| [0-9]+ \|$' "$tmp/out")
+tap_expect_eq 5 "$rows" card_copy_rows_for_both_drivers
+tap_run card_other_operations grep -qE '^- the other operations at 64 KiB, MB/s .*: FILL [1-9][0-9]*, COMPARE [1-9][0-9]*, CRC32C [1-9][0-9]* \(COPY [1-9][0-9]*\)$' "$tmp/out"
 rows=$(grep -cE '^\| (2|4) \| [0-3] \| [0-9]+ \| 0\.[0-9]{3} \| [0-9.]+ \|' "$report")
 tap_expect_eq 6 "$rows" fairness_table_has_a_row_per_vf
 # The latency table: with the scheduler, and without it unless the card
