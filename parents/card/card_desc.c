@@ -19,9 +19,9 @@
  * @len: their number
  *
  * The kernel's table-driven CRC32C (lib/crc32.c, slice by 8): a bitwise
- * loop ran at 1/25 of a COPY's bytes per second under TCG, so a tenant's
- * CRC32C bytes held the engine 25 times as long as its neighbour's COPY
- * bytes, at the same cost (docs/sched.md).
+ * loop ran at 1/20 to 1/40 of a COPY's bytes per second under TCG, so a
+ * tenant's CRC32C bytes held the engine that much longer than its
+ * neighbour's COPY bytes, at the same cost (docs/sched.md); now ~1/5.
  *
  * Context: any.
  * Return: the updated running value.

@@ -10,11 +10,11 @@
  * MSI-X. A VF whose memory stalls holds up its own worker only.
  *
  * After work the worker keeps polling, without sleeping, for 50 us (as
- * io_uring's SQPOLL thread stays awake for sq_thread_idle): a driver
- * that refills its ring a batch at a time finds the engine awake, not
- * asleep for its next poll. Then polling backs off from 10 us to 1 ms
- * while the VF's queues stay idle; with none of them enabled the worker
- * sleeps until one is.
+ * io_uring's SQPOLL thread stays awake for sq_thread_idle) while no other
+ * task waits for its CPU: a driver that refills its ring a batch at a
+ * time finds the engine awake, not asleep for its next poll. Then
+ * polling backs off from 10 us to 1 ms while the VF's queues stay idle;
+ * with none of them enabled the worker sleeps until one is.
  *
  * Data moves between pinned pages (the VF's pin cache, card_pins.c), one
  * copy from the source pages to the destination pages: no bounce buffer. A
@@ -27,6 +27,7 @@
 #include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
+#include <linux/sched/stat.h>
 
 #include "card_priv.h"
 
@@ -469,7 +470,13 @@ static int mdk_card_worker(void *data)
 			continue;
 		}
 		if (!mdk_card_vf_pending(vf)) {
-			if (ktime_get_ns() - busy < MDK_CARD_SPIN_NS) {
+			/*
+			 * Not while another task waits for this CPU (the
+			 * driver that would submit, on a small VM), as
+			 * KVM's halt polling.
+			 */
+			if (single_task_running() &&
+			    ktime_get_ns() - busy < MDK_CARD_SPIN_NS) {
 				cpu_relax();
 				cond_resched();
 				continue;

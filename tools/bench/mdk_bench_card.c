@@ -79,37 +79,56 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* A spinning loop's pause, where the CPU has one. */
+static inline void spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
 /*
  * Waits for the last record of a half, @idx: a poll-mode driver (@poll, as
  * DPDK's or Intel's dsa-perf-micros poll completion records) spins on its
  * status word, yielding the vCPU every 256 looks; otherwise mdkcard_wait()
- * sleeps 20 us between looks.
+ * sleeps 20 us between looks. 0, or -1 after 10 s.
  */
-static void half_wait(struct mdkcard_vf *vf, uint32_t idx, bool poll)
+static int half_wait(struct mdkcard_vf *vf, uint32_t idx, bool poll)
 {
-	volatile struct mdk_card_comp *c = &vf->q[0].comp[idx];
+	/* An atomic load each look: no need of the record's volatile. */
+	uint32_t *status = (uint32_t *)&vf->q[0].comp[idx].status;
 	double end = now() + 10;
 	struct mdk_card_comp junk;
 	unsigned int k = 0;
 
-	if (!poll) {
-		mdkcard_wait(vf, 0, idx, 10000, &junk);
-		return;
-	}
+	if (!poll)
+		return mdkcard_wait(vf, 0, idx, 10000, &junk) ? -1 : 0;
 	/*
 	 * A yield now and then: should the engine's thread share this vCPU,
 	 * it runs (a spin that never yields held it off until preempted).
 	 */
-	while (!c->status && (++k % 256 || (sched_yield(), now() < end)))
-		__builtin_ia32_pause();
+	while (!__atomic_load_n(status, __ATOMIC_ACQUIRE)) {
+		if (++k % 256 == 0) {
+			sched_yield();
+			if (now() > end)
+				return -1;
+		}
+		spin_pause();
+	}
+	return 0;
 }
 
 /*
- * Bytes per second of descriptors of opcode @op and @size, @INFLIGHT at a time, in
- * two halves: the driver waits until the card has done the last of one
- * half (@poll: spinning on its record; else sleeping between looks), then
- * checks the half's records and submits it again while the card works on
- * the other half (one wait per half, not per descriptor).
+ * Bytes per second of descriptors of opcode @op and @size, @INFLIGHT at a
+ * time, in two halves: the driver waits until the card has done the last
+ * of one half (@poll: spinning on its record; else sleeping between
+ * looks), then checks the half's records (status, and the result COMPARE
+ * and CRC32C must give) and submits it again while the card works on the
+ * other half (one wait per half, not per descriptor).
  */
 static double op_rate(struct mdkcard_vf *vf, uint32_t op, uint32_t size,
 		      bool poll)
@@ -120,13 +139,14 @@ static double op_rate(struct mdkcard_vf *vf, uint32_t op, uint32_t size,
 		.src = mdkcard_iova(vf, src), .dst = mdkcard_iova(vf, dst),
 	};
 	struct mdk_card_comp c;
-	uint32_t idx[INFLIGHT];
+	uint32_t idx[INFLIGHT], want;
 	double best = 0, t0, dt;
 	uint64_t n;
 	int r, i;
 
 	memset(src, 0x5a, size);
 	memset(dst, 0x5a, size);	/* COMPARE finds them equal */
+	want = op == MDK_CARD_OP_CRC32C ? mdkcard_crc32c(src, size) : 0;
 	for (r = 0; r < rounds; r++) {
 		n = 0;
 		t0 = now();
@@ -134,11 +154,17 @@ static double op_rate(struct mdkcard_vf *vf, uint32_t op, uint32_t size,
 			idx[i] = mdkcard_submit(vf, 0, &d);
 		do {
 			for (i = 0; i < INFLIGHT; i++) {
-				if (i % HALF == 0)
-					half_wait(vf, idx[i + HALF - 1], poll);
+				if (i % HALF == 0 &&
+				    half_wait(vf, idx[i + HALF - 1], poll)) {
+					fprintf(stderr, "op %u of %u B: not done in 10 s\n",
+						op, size);
+					exit(1);
+				}
 				if (mdkcard_wait(vf, 0, idx[i], 10000, &c) ||
-				    c.status != MDK_CARD_ST_SUCCESS) {
-					fprintf(stderr, "copy failed: %u\n", c.status);
+				    c.status != MDK_CARD_ST_SUCCESS ||
+				    c.result != want) {
+					fprintf(stderr, "op %u of %u B: status %u result %#x\n",
+						op, size, c.status, c.result);
 					exit(1);
 				}
 				n++;
